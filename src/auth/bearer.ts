@@ -1,0 +1,23 @@
+// Hono middleware: a bearer token or a 401 whose body is shaped like a GraphQL error, so a
+// GraphQL client reports it like any other error.
+import type { MiddlewareHandler } from 'hono';
+import type { Authenticator, Principal } from './principal.js';
+
+export type AuthVariables = { principal: Principal };
+
+export function bearerAuth(options: { authenticate: Authenticator; realm?: string }): MiddlewareHandler<{ Variables: AuthVariables }> {
+  const challenge = `Bearer realm="${options.realm ?? 'wgnode'}"`;
+  return async function requireBearerToken(c, next) {
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Bearer[ ]+([\x21-\x7e]{1,4096})$/i.exec(header);
+    const principal = match ? await options.authenticate(match[1]!) : null;
+    if (!principal) {
+      const message = match ? 'Invalid or expired bearer token' : 'Missing bearer token: send Authorization: Bearer <token>';
+      return c.json({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] }, 401, {
+        'WWW-Authenticate': challenge,
+      });
+    }
+    c.set('principal', principal);
+    await next();
+  };
+}

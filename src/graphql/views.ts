@@ -1,0 +1,49 @@
+// Registry rows → GraphQL objects: ISO timestamps, dotted addresses, derived `online`.
+import type { Device, Session } from '../registry/index.js';
+import { formatIpv4 } from '../net.js';
+
+export function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+export function sessionView(session: Session, onlineSince: number) {
+  const address = formatIpv4(session.address);
+  return {
+    id: String(session.id),
+    userId: session.userId,
+    deviceId: session.deviceId,
+    publicKey: session.publicKey,
+    address,
+    allowedIps: `${address}/32`,
+    status: session.status,
+    startedAt: iso(session.startedAt),
+    endedAt: iso(session.endedAt),
+    endReason: session.endReason,
+    online: session.status === 'ACTIVE' && session.lastHandshakeAt !== null && session.lastHandshakeAt >= onlineSince,
+    lastHandshakeAt: iso(session.lastHandshakeAt),
+    rxBytes: session.rxBytes,
+    txBytes: session.txBytes,
+  };
+}
+
+export function deviceView(device: Device) {
+  return {
+    userId: device.userId,
+    deviceId: device.deviceId,
+    status: device.status,
+    activatedAt: iso(device.activatedAt),
+    deactivatedAt: device.status === 'DEACTIVATED' ? iso(device.deactivatedAt) : null,
+    deactivatedBy: device.status === 'DEACTIVATED' ? device.deactivatedBy : null,
+    deactivationReason: device.status === 'DEACTIVATED' ? device.deactivationReason : null,
+  };
+}
+
+/** Opaque keyset cursors: callers must not build them, so they are base64url of the last id. */
+export function encodeCursor(id: number): string {
+  return Buffer.from(`session:${id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): number | null {
+  const match = /^session:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  return match ? Number(match[1]) : null;
+}

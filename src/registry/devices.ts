@@ -1,0 +1,58 @@
+// users and devices. A device row is never deleted: deactivation keeps who, when and why.
+import type { Db } from './database.js';
+
+export type DeviceStatus = 'ACTIVE' | 'DEACTIVATED';
+
+export interface Device {
+  userId: number;
+  deviceId: number;
+  status: DeviceStatus;
+  createdAt: number;
+  activatedAt: number;
+  activatedBy: string;
+  deactivatedAt: number | null;
+  deactivatedBy: string | null;
+  deactivationReason: string | null;
+}
+
+const COLUMNS = `user_id AS userId, device_id AS deviceId, status, created_at AS createdAt,
+  activated_at AS activatedAt, activated_by AS activatedBy, deactivated_at AS deactivatedAt,
+  deactivated_by AS deactivatedBy, deactivation_reason AS deactivationReason`;
+
+export function createDeviceStore(db: Db) {
+  const userExists = db.prepare<[number], { one: 1 }>('SELECT 1 AS one FROM users WHERE id = ?').pluck();
+  const insertUser = db.prepare<[number, number]>('INSERT OR IGNORE INTO users (id, created_at) VALUES (?, ?)');
+  const get = db.prepare<[number, number], Device>(`SELECT ${COLUMNS} FROM devices WHERE user_id = ? AND device_id = ?`);
+  const byUser = db.prepare<[number], Device>(`SELECT ${COLUMNS} FROM devices WHERE user_id = ? ORDER BY device_id`);
+  const countActive = db
+    .prepare<[number], number>(`SELECT count(*) FROM devices WHERE user_id = ? AND status = 'ACTIVE'`)
+    .pluck();
+  const insert = db.prepare<{ userId: number; deviceId: number; now: number; by: string }>(
+    `INSERT INTO devices (user_id, device_id, status, created_at, activated_at, activated_by)
+     VALUES (@userId, @deviceId, 'ACTIVE', @now, @now, @by)`,
+  );
+  const activate = db.prepare<{ userId: number; deviceId: number; now: number; by: string }>(
+    `UPDATE devices SET status = 'ACTIVE', activated_at = @now, activated_by = @by
+     WHERE user_id = @userId AND device_id = @deviceId AND status = 'DEACTIVATED'`,
+  );
+  const deactivate = db.prepare<{ userId: number; deviceId: number; now: number; by: string; reason: string | null }>(
+    `UPDATE devices SET status = 'DEACTIVATED', deactivated_at = @now, deactivated_by = @by, deactivation_reason = @reason
+     WHERE user_id = @userId AND device_id = @deviceId AND status = 'ACTIVE'`,
+  );
+
+  return {
+    userExists: (userId: number): boolean => userExists.get(userId) !== undefined,
+    ensureUser: (userId: number, now: number): void => void insertUser.run(userId, now),
+    get: (userId: number, deviceId: number): Device | undefined => get.get(userId, deviceId),
+    listByUser: (userId: number): Device[] => byUser.all(userId),
+    countActive: (userId: number): number => countActive.get(userId) ?? 0,
+    insert: (row: { userId: number; deviceId: number; now: number; by: string }): void => void insert.run(row),
+    /** Returns false when the device was not DEACTIVATED (someone else won the race). */
+    activate: (row: { userId: number; deviceId: number; now: number; by: string }): boolean => activate.run(row).changes === 1,
+    /** Returns false when the device was not ACTIVE (someone else won the race). */
+    deactivate: (row: { userId: number; deviceId: number; now: number; by: string; reason: string | null }): boolean =>
+      deactivate.run(row).changes === 1,
+  };
+}
+
+export type DeviceStore = ReturnType<typeof createDeviceStore>;

@@ -1,0 +1,151 @@
+// Sessions: one WireGuard peer each. ACTIVE (peer must be on the interface) → ENDING (peer must
+// go, removal not yet confirmed) → ENDED (confirmed gone). Rows are never deleted.
+import type { Db } from './database.js';
+import type { AddressPool } from './address-pool.js';
+import { createStatementCache } from './statement-cache.js';
+
+export type SessionStatus = 'ACTIVE' | 'ENDING' | 'ENDED';
+
+export interface Session {
+  id: number;
+  userId: number;
+  deviceId: number;
+  publicKey: string;
+  address: number;
+  status: SessionStatus;
+  startedAt: number;
+  endingAt: number | null;
+  endedAt: number | null;
+  endReason: string | null;
+  endedBy: string | null;
+  lastHandshakeAt: number | null;
+  rxBytes: number;
+  txBytes: number;
+}
+
+/** What the command layer and the reconciler need of a live session. */
+export interface LivePeer {
+  id: number;
+  publicKey: string;
+  address: number;
+  status: 'ACTIVE' | 'ENDING';
+}
+
+export interface SessionFilter {
+  userId?: number | null;
+  deviceId?: number | null;
+  status?: SessionStatus | null;
+  /** true: handshake at or after this time (ms); false: before it or never. Only for ACTIVE sessions. */
+  online?: { value: boolean; since: number } | null;
+}
+
+export interface HandshakeUpdate {
+  id: number;
+  lastHandshakeAt: number | null;
+  rxBytes: number;
+  txBytes: number;
+}
+
+const COLUMNS = `id, user_id AS userId, device_id AS deviceId, public_key AS publicKey, address, status,
+  started_at AS startedAt, ending_at AS endingAt, ended_at AS endedAt, end_reason AS endReason, ended_by AS endedBy,
+  last_handshake_at AS lastHandshakeAt, rx_bytes AS rxBytes, tx_bytes AS txBytes`;
+
+export function createSessionStore(db: Db, pool: AddressPool) {
+  const prepared = createStatementCache(db);
+  const get = db.prepare<[number], Session>(`SELECT ${COLUMNS} FROM sessions WHERE id = ?`);
+  const liveByDevice = db.prepare<[number, number], LivePeer>(
+    `SELECT id, public_key AS publicKey, address, status FROM sessions
+     WHERE user_id = ? AND device_id = ? AND status <> 'ENDED' ORDER BY id`,
+  );
+  const liveByKey = db.prepare<[string], Session>(`SELECT ${COLUMNS} FROM sessions WHERE public_key = ? AND status <> 'ENDED'`);
+  const allLive = db.prepare<[], LivePeer>(`SELECT id, public_key AS publicKey, address, status FROM sessions WHERE status <> 'ENDED'`);
+  const insert = db.prepare<{ userId: number; deviceId: number; publicKey: string; address: number; now: number }>(
+    `INSERT INTO sessions (user_id, device_id, public_key, address, status, started_at)
+     VALUES (@userId, @deviceId, @publicKey, @address, 'ACTIVE', @now)`,
+  );
+  const markEnding = db.prepare<{ id: number; now: number; reason: string | null; by: string }>(
+    `UPDATE sessions SET status = 'ENDING', ending_at = @now, end_reason = @reason, ended_by = @by
+     WHERE id = @id AND status = 'ACTIVE'`,
+  );
+  const markEnded = db.prepare<{ id: number; now: number }>(
+    `UPDATE sessions SET status = 'ENDED', ended_at = @now WHERE id = @id AND status = 'ENDING' RETURNING address`,
+  );
+  const recordHandshake = db.prepare<HandshakeUpdate>(
+    `UPDATE sessions SET last_handshake_at = @lastHandshakeAt, rx_bytes = @rxBytes, tx_bytes = @txBytes WHERE id = @id`,
+  );
+
+  return {
+    get: (id: number): Session | undefined => get.get(id),
+    liveByDevice: (userId: number, deviceId: number): LivePeer[] => liveByDevice.all(userId, deviceId),
+    liveByKey: (publicKey: string): Session | undefined => liveByKey.get(publicKey),
+    allLive: (): LivePeer[] => allLive.all(),
+    /** Inserts an ACTIVE session with a free address; null when the pool is exhausted. Call inside a transaction. */
+    start(row: { userId: number; deviceId: number; publicKey: string; now: number }): { id: number; address: number } | null {
+      for (;;) {
+        const address = pool.allocate();
+        if (address === null) return null;
+        try {
+          return { id: Number(insert.run({ ...row, address }).lastInsertRowid), address };
+        } catch (error) {
+          // The cache said free but the database disagrees (it is the truth): skip that address.
+          if (!isUniqueViolation(error, 'sessions.address')) throw error;
+        }
+      }
+    },
+    /** ACTIVE → ENDING. Returns the ids that this call moved (a session already ending is not counted). */
+    markEnding(ids: readonly number[], change: { now: number; reason: string | null; by: string }): number[] {
+      return ids.filter((id) => markEnding.run({ id, ...change }).changes === 1);
+    },
+    /** ENDING → ENDED, freeing their addresses. Returns how many this call moved. */
+    markEnded(ids: readonly number[], now: number): number {
+      let moved = 0;
+      for (const id of ids) {
+        const row = markEnded.get({ id, now }) as { address: number } | undefined;
+        if (row) (pool.release(row.address), moved++);
+      }
+      return moved;
+    },
+    recordHandshakes(updates: readonly HandshakeUpdate[]): void {
+      for (const update of updates) recordHandshake.run(update);
+    },
+    /** Keyset pagination by id, ascending. */
+    list(filter: SessionFilter, limit: number, afterId: number | null): Session[] {
+      const { where, params } = buildWhere(filter);
+      if (afterId != null) (where.push('id > @afterId'), (params.afterId = afterId));
+      params.limit = limit;
+      return prepared(`SELECT ${COLUMNS} FROM sessions ${clause(where)} ORDER BY id LIMIT @limit`).all(params) as Session[];
+    },
+    count(filter: SessionFilter): number {
+      const { where, params } = buildWhere(filter);
+      return (prepared(`SELECT count(*) AS n FROM sessions ${clause(where)}`).get(params) as { n: number }).n;
+    },
+  };
+}
+
+function isUniqueViolation(error: unknown, column: string): boolean {
+  const e = error as { code?: string; message?: string };
+  return e.code === 'SQLITE_CONSTRAINT_UNIQUE' && (e.message ?? '').includes(column);
+}
+
+function buildWhere(filter: SessionFilter): { where: string[]; params: Record<string, unknown> } {
+  const where: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (filter.userId != null) (where.push('user_id = @userId'), (params.userId = filter.userId));
+  if (filter.deviceId != null) (where.push('device_id = @deviceId'), (params.deviceId = filter.deviceId));
+  if (filter.status != null) (where.push('status = @status'), (params.status = filter.status));
+  if (filter.online != null) {
+    where.push(
+      filter.online.value
+        ? `status = 'ACTIVE' AND last_handshake_at >= @since`
+        : `(status <> 'ACTIVE' OR last_handshake_at IS NULL OR last_handshake_at < @since)`,
+    );
+    params.since = filter.online.since;
+  }
+  return { where, params };
+}
+
+function clause(where: string[]): string {
+  return where.length ? `WHERE ${where.join(' AND ')}` : '';
+}
+
+export type SessionStore = ReturnType<typeof createSessionStore>;

@@ -1,0 +1,18 @@
+// The use cases, bound to their dependencies: what the GraphQL resolvers call.
+import { activateDevice, connectDevice } from './connect.js';
+import type { UseCaseDeps } from './context.js';
+import { deactivateDevice, disconnectDevice, disconnectSession } from './revoke.js';
+
+export function createSessionService(deps: UseCaseDeps) {
+  return {
+    activateDevice: (request: Parameters<typeof activateDevice>[1]) => activateDevice(deps, request),
+    connectDevice: (request: Parameters<typeof connectDevice>[1]) => connectDevice(deps, request),
+    disconnectDevice: (request: Parameters<typeof disconnectDevice>[1]) => disconnectDevice(deps, request),
+    disconnectSession: (request: Parameters<typeof disconnectSession>[1]) => disconnectSession(deps, request),
+    deactivateDevice: (request: Parameters<typeof deactivateDevice>[1]) => deactivateDevice(deps, request),
+  };
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;
+export type { UseCaseDeps, PeerCommands, Actor } from './context.js';
+export { DomainError, errors, type DomainCode } from './errors.js';

@@ -1,0 +1,16 @@
+// Checks on values the GraphQL types cannot express, done before anything is written.
+import { errors } from './errors.js';
+
+export const MAX_REASON_LENGTH = 500;
+
+export function checkId(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 1) throw errors.badInput(`${name} must be a positive integer`);
+}
+
+export function checkReason(reason: string | null | undefined): string | null {
+  if (reason == null) return null;
+  if (reason.length > MAX_REASON_LENGTH) throw errors.badInput(`reason must be at most ${MAX_REASON_LENGTH} characters`);
+  // Control characters would garble logs and terminals; the audit keeps printable text only.
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(reason)) throw errors.badInput('reason must not contain control characters');
+  return reason.trim() === '' ? null : reason;
+}

@@ -1,0 +1,88 @@
+// Builds the whole app as index.ts does, but with an in-memory registry and the fake runner,
+// and gives tests a one-line way to send GraphQL through app.request().
+import { createApp } from '../../src/app.js';
+import { createStaticTokenAuthenticator, hashToken } from '../../src/auth/static-tokens.js';
+import { loadConfig } from '../../src/config.js';
+import { createGraphQL } from '../../src/graphql/index.js';
+import { createReadiness } from '../../src/health.js';
+import { silentLogger } from '../../src/logger.js';
+import { formatIpv4 } from '../../src/net.js';
+import { openRegistry } from '../../src/registry/index.js';
+import { createSessionService } from '../../src/sessions/index.js';
+import { createWireGuardInterface } from '../../src/wireguard/interface.js';
+import { FAKE_INTERFACE_PUBLIC_KEY, FakeRunner } from './fake-runner.js';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const READ_TOKEN = 'test-read-token-0123456789';
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  now?: () => number;
+}
+
+export function createHarness(options: HarnessOptions = {}) {
+  const config = loadConfig({ WGNODE_DB: ':memory:', ...options.env });
+  const runner = new FakeRunner();
+  const registry = openRegistry({ path: ':memory:', pool: config.pool, interfaceAddress: config.interfaceAddress });
+  const wireguard = createWireGuardInterface({ runner, name: config.interfaceName, wgBin: 'wg', ipBin: 'ip', netns: config.netns });
+  const service = createSessionService({
+    registry,
+    peers: wireguard,
+    log: silentLogger,
+    maxDevicesPerUser: config.maxDevicesPerUser,
+    now: options.now,
+  });
+  const graphql = createGraphQL({
+    service,
+    registry,
+    log: silentLogger,
+    onlineWindowS: config.onlineWindowS,
+    now: options.now,
+    node: {
+      interface: config.interfaceName,
+      address: formatIpv4(config.interfaceAddress),
+      addressPool: config.pool.text,
+      endpoint: config.publicEndpoint,
+      current: () => ({ publicKey: FAKE_INTERFACE_PUBLIC_KEY, listenPort: 51820 }),
+    },
+  });
+  const app = createApp({
+    handleGraphQL: graphql.handle,
+    authenticate: createStaticTokenAuthenticator([
+      { name: 'admin-token', sha256: hashToken(ADMIN_TOKEN), scopes: ['admin'] },
+      { name: 'monitor', sha256: hashToken(READ_TOKEN), scopes: ['read'] },
+    ]),
+    readiness: createReadiness({ registry, wireguard }),
+    log: silentLogger,
+  });
+
+  async function gql(query: string, variables?: Record<string, unknown>, token: string | null = ADMIN_TOKEN) {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    const res = await app.request('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    const text = await res.text();
+    return { status: res.status, body: JSON.parse(text) as any, text, headers: res.headers };
+  }
+
+  return { config, runner, registry, wireguard, service, app, gql };
+}
+
+export type Harness = ReturnType<typeof createHarness>;
+
+export const DISCONNECT = `mutation disconnectByUserIdAndDeviceId($userId: Int!, $deviceId: Int!) { disconnectByUserIdAndDeviceId(userId: $userId, deviceId: $deviceId) }`;
+export const DEACTIVATE = `mutation deactivateDevice($userId: Int!, $deviceId: Int!) { deactivateDevice(userId: $userId, deviceId: $deviceId) }`;
+export const ACTIVATE = `mutation ($userId: Int!, $deviceId: Int!) { activateDevice(userId: $userId, deviceId: $deviceId) { userId deviceId status activatedAt deactivatedAt } }`;
+export const CONNECT = `mutation ($userId: Int!, $deviceId: Int!, $publicKey: String!) { connectDevice(userId: $userId, deviceId: $deviceId, publicKey: $publicKey) { id userId deviceId publicKey address allowedIps status startedAt online } }`;
+
+/** Activates a device and connects the given keys; returns the session ids. */
+export async function seedDevice(h: Harness, userId: number, deviceId: number, keys: string[]): Promise<string[]> {
+  const activated = await h.gql(ACTIVATE, { userId, deviceId });
+  if (activated.status !== 200) throw new Error(`seed activate failed: ${activated.text}`);
+  const ids: string[] = [];
+  for (const publicKey of keys) {
+    const connected = await h.gql(CONNECT, { userId, deviceId, publicKey });
+    if (connected.status !== 200) throw new Error(`seed connect failed: ${connected.text}`);
+    ids.push(connected.body.data.connectDevice.id);
+  }
+  return ids;
+}
