@@ -1,12 +1,18 @@
-// SDL + resolver map → executable schema, without a schema-tools dependency: every field named
-// in the map gets its resolve function, and a typo in the map fails at start-up.
-import { buildSchema, isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+// SDL modules + resolver maps → one executable schema, without a schema-tools dependency: each
+// feature is a module ({typeDefs, resolvers}) that may `extend type Query`; every field named in
+// a resolver map gets its resolve function, and a typo in a map fails at start-up.
+import { buildASTDocument, isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from './sdl.js';
 
 export type ResolverMap = Record<string, Record<string, GraphQLFieldResolver<any, any>>>;
 
-export function buildExecutableSchema(typeDefs: string, resolvers: ResolverMap): GraphQLSchema {
-  const schema = buildSchema(typeDefs);
-  for (const [typeName, fields] of Object.entries(resolvers)) {
+export interface SchemaModule {
+  typeDefs: string;
+  resolvers: ResolverMap;
+}
+
+export function buildExecutableSchema(modules: readonly SchemaModule[]): GraphQLSchema {
+  const schema = buildASTDocument(modules.map((m) => m.typeDefs));
+  for (const [typeName, fields] of modules.flatMap((m) => Object.entries(m.resolvers))) {
     const type = schema.getType(typeName);
     if (!isObjectType(type)) throw new Error(`resolvers name ${typeName}, which is not an object type of the schema`);
     const schemaFields = type.getFields();

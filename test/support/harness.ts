@@ -1,16 +1,10 @@
-// Builds the whole app as index.ts does, but with an in-memory registry and the fake runner,
-// and gives tests a one-line way to send GraphQL through app.request().
-import { createApp } from '../../src/app.js';
+// Composes the real agent (src/agent.ts) around an in-memory registry and the fake runner, and
+// gives tests a one-line way to send GraphQL through app.request().
+import { createAgent } from '../../src/agent.js';
 import { createStaticTokenAuthenticator, hashToken } from '../../src/auth/static-tokens.js';
 import { loadConfig } from '../../src/config.js';
-import { createGraphQL } from '../../src/graphql/index.js';
-import { createReadiness } from '../../src/health.js';
 import { silentLogger } from '../../src/logger.js';
-import { formatIpv4 } from '../../src/net.js';
-import { openRegistry } from '../../src/registry/index.js';
-import { createSessionService } from '../../src/sessions/index.js';
-import { createWireGuardInterface } from '../../src/wireguard/interface.js';
-import { FAKE_INTERFACE_PUBLIC_KEY, FakeRunner } from './fake-runner.js';
+import { FakeRunner } from './fake-runner.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const READ_TOKEN = 'test-read-token-0123456789';
@@ -23,38 +17,16 @@ export interface HarnessOptions {
 export function createHarness(options: HarnessOptions = {}) {
   const config = loadConfig({ WGNODE_DB: ':memory:', ...options.env });
   const runner = new FakeRunner();
-  const registry = openRegistry({ path: ':memory:', pool: config.pool, interfaceAddress: config.interfaceAddress });
-  const wireguard = createWireGuardInterface({ runner, name: config.interfaceName, wgBin: 'wg', ipBin: 'ip', netns: config.netns });
-  const service = createSessionService({
-    registry,
-    peers: wireguard,
+  const agent = createAgent(config, {
+    runner,
     log: silentLogger,
-    maxDevicesPerUser: config.maxDevicesPerUser,
     now: options.now,
-  });
-  const graphql = createGraphQL({
-    service,
-    registry,
-    log: silentLogger,
-    onlineWindowS: config.onlineWindowS,
-    now: options.now,
-    node: {
-      interface: config.interfaceName,
-      address: formatIpv4(config.interfaceAddress),
-      addressPool: config.pool.text,
-      endpoint: config.publicEndpoint,
-      current: () => ({ publicKey: FAKE_INTERFACE_PUBLIC_KEY, listenPort: 51820 }),
-    },
-  });
-  const app = createApp({
-    handleGraphQL: graphql.handle,
     authenticate: createStaticTokenAuthenticator([
       { name: 'admin-token', sha256: hashToken(ADMIN_TOKEN), scopes: ['admin'] },
       { name: 'monitor', sha256: hashToken(READ_TOKEN), scopes: ['read'] },
     ]),
-    readiness: createReadiness({ registry, wireguard }),
-    log: silentLogger,
   });
+  const { registry, wireguard, service, app } = agent;
 
   async function gql(query: string, variables?: Record<string, unknown>, token: string | null = ADMIN_TOKEN) {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -64,7 +36,7 @@ export function createHarness(options: HarnessOptions = {}) {
     return { status: res.status, body: JSON.parse(text) as any, text, headers: res.headers };
   }
 
-  return { config, runner, registry, wireguard, service, app, gql };
+  return { config, runner, agent, registry, wireguard, service, app, gql };
 }
 
 export type Harness = ReturnType<typeof createHarness>;
