@@ -15,7 +15,7 @@ describe('/graphql credentials', () => {
     const res = await h.app.request('/graphql', { method: 'POST', headers, body: JSON.stringify({ query: DISCONNECT, variables: { userId: 1, deviceId: 1 } }) });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
-    expect((await res.json()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(((await res.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe('UNAUTHENTICATED');
     expect(h.registry.audit.list({}, 10, null)).toEqual([]);
   });
 

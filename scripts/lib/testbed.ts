@@ -1,0 +1,324 @@
+// Real, isolated WireGuard hosts in network namespaces, for the e2e tests, `npm run demo` and
+// `npm run bench`. Userspace WireGuard (wireguard-go) because the kernel may lack the module.
+//
+// One trap shapes this file: wireguard-go's control socket is /var/run/wireguard/IFACE.sock, a
+// path in the *filesystem*, shared by every network namespace, and `wg` finds userspace
+// interfaces by that path alone. Two wireguard-go processes with the same interface name, even
+// in different namespaces, collide (the second exits: "unix socket in use"), and `wg show wg0`
+// run in a namespace without a wg0 silently answers for another namespace's wg0. So the testbed
+// gives every interface a process-unique name, and startWgInterface refuses a taken name.
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { accessSync, constants, existsSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { delimiter, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { execa, type ResultPromise } from 'execa';
+
+export interface KeyPair { privateKey: string; publicKey: string }
+
+export interface WgInterface {
+  ns: string; iface: string; publicKey: string; listenPort: number;
+  /** Public keys currently on the interface. */
+  peers(): Promise<string[]>;
+  /** Kills wireguard-go, so the interface is gone (simulates an interface restart). */
+  destroy(): Promise<void>;
+  /** Starts wireguard-go again with the same key, listen port and address, empty of peers. */
+  recreate(): Promise<void>;
+  /** destroy(), idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface Client {
+  iface: string; keyPair: KeyPair; address: string;
+  /**
+   * One echo over the tunnel to the node's tunnel address; true on reply. After a failed
+   * handshake WireGuard retries only every 5 s, so give the first ping after that >5 s.
+   */
+  ping(timeoutS?: number): Promise<boolean>;
+  /** latest-handshake (epoch seconds) of the node peer as the client sees it; 0 = never. */
+  latestHandshake(): Promise<number>;
+  remove(): Promise<void>;
+}
+
+export interface Testbed {
+  nodeNs: string; clientNs: string;
+  nodeUnderlayIp: string;
+  node: WgInterface;
+  addClient(opts: { keyPair: KeyPair; address: string; persistentKeepalive?: number }): Promise<Client>;
+  /** Kills every wireguard-go and deletes both namespaces; idempotent; never throws. */
+  teardown(): Promise<void>;
+}
+
+const SOCKET_DIR = '/var/run/wireguard';
+const NODE_PORT = 51820;
+
+export function generateKeyPair(): KeyPair {
+  const { privateKey } = generateKeyPairSync('x25519');
+  const jwk = privateKey.export({ format: 'jwk' });
+  const std = (b64url: string | undefined) => Buffer.from(b64url ?? '', 'base64url').toString('base64');
+  return { privateKey: std(jwk.d), publicKey: std(jwk.x) };
+}
+
+function onPath(cmd: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
+    try { accessSync(join(dir, cmd), constants.X_OK); return true; } catch { return false; }
+  });
+}
+
+export function privilegeProblem(): string | null {
+  if (process.getuid?.() !== 0) return 'Not running as root: network namespaces and tun devices need root.';
+  if (!existsSync('/dev/net/tun')) return '/dev/net/tun is missing, so wireguard-go cannot create an interface.';
+  const missing = ['wg', 'wireguard-go', 'ip'].filter((c) => !onPath(c));
+  if (missing.length > 0) return `Not on PATH: ${missing.join(', ')} (Debian packages wireguard-tools, wireguard-go, iproute2).`;
+  return null;
+}
+
+let seq = 0;
+export function uniqueName(prefix: string): string {
+  // threadId keeps names apart when test files run in worker threads of one process.
+  const tid = threadId === 0 ? '' : `t${threadId.toString(36)}`;
+  return `${prefix}${process.pid.toString(36)}${tid}${(seq++).toString(36)}`;
+}
+
+// What this process created, for the best-effort cleanup if it ends without teardown.
+const liveDaemons = new Map<ResultPromise, string>(); // subprocess -> iface
+const liveNamespaces = new Set<string>();
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+function cleanupSync(): void {
+  for (const [proc, iface] of liveDaemons) {
+    try { proc.kill('SIGKILL'); rmSync(`${SOCKET_DIR}/${iface}.sock`, { force: true }); } catch { /* best effort */ }
+  }
+  liveDaemons.clear();
+  for (const ns of liveNamespaces) {
+    try { execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' }); } catch { /* best effort */ }
+  }
+  liveNamespaces.clear();
+}
+
+let hooksInstalled = false;
+function installExitHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.once('exit', cleanupSync);
+  // A signal ends the process without 'exit' (vitest stops its fork workers with SIGTERM):
+  // clean up, then re-raise it so the default action, or the host's own handlers, still apply.
+  const onSignal = (sig: NodeJS.Signals) => {
+    cleanupSync();
+    for (const s of SIGNALS) process.off(s, onSignal);
+    process.off('exit', cleanupSync);
+    hooksInstalled = false;
+    process.kill(process.pid, sig);
+  };
+  for (const s of SIGNALS) process.on(s, onSignal);
+}
+
+/** Runs CMD ARGS inside NS; throws with stderr on failure. */
+async function inNs(ns: string, cmd: string, args: string[]): Promise<string> {
+  const argv = ['netns', 'exec', ns, cmd, ...args];
+  const r = await execa('ip', argv, { reject: false });
+  if (r.exitCode !== 0) throw new Error(`ip ${argv.join(' ')} failed (${r.exitCode ?? r.signal}): ${String(r.stderr).trim()}`);
+  return String(r.stdout);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** True when something answers on the unix socket (a stale file from a killed process does not). */
+function socketInUse(path: string): Promise<boolean> {
+  if (!existsSync(path)) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * One `set` on wireguard-go's control socket (the protocol `wg` itself speaks). Used for the
+ * private key: `wg set ... private-key /dev/stdin` fails here with ENXIO because Node gives
+ * children a socketpair, not a pipe, as stdin; and keys never go in argv or on disk.
+ */
+function uapiSet(iface: string, settings: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let reply = '';
+    const s = connect(`${SOCKET_DIR}/${iface}.sock`);
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => {
+      reply += d;
+      if (!reply.endsWith('\n\n')) return;
+      s.destroy();
+      if (reply.trim() === 'errno=0') resolve();
+      else reject(new Error(`wireguard-go ${iface} refused configuration: ${reply.trim()}`));
+    });
+    s.on('error', reject);
+    s.on('close', () => reject(new Error(`wireguard-go ${iface} closed its control socket without a reply`)));
+    s.write(`set=1\n${settings}\n`);
+  });
+}
+
+interface Daemon { kill(): Promise<void> }
+
+async function launchWireguardGo(ns: string, iface: string): Promise<Daemon> {
+  const sock = `${SOCKET_DIR}/${iface}.sock`;
+  if (await socketInUse(sock)) {
+    throw new Error(`interface name ${iface} is taken: ${sock} is in use, and that path is shared by all network namespaces`);
+  }
+  installExitHooks();
+  // -f: the daemonising form exits early here. WG_PROCESS_FOREGROUND silences its kernel banner.
+  const proc = execa('ip', ['netns', 'exec', ns, 'wireguard-go', '-f', iface], {
+    env: { WG_PROCESS_FOREGROUND: '1', LOG_LEVEL: 'error' },
+    stdin: 'ignore', all: true, buffer: false, reject: false, forceKillAfterDelay: 2000,
+  });
+  liveDaemons.set(proc, iface);
+  let output = ''; // bounded tail, for error messages only
+  proc.all?.on('data', (chunk: Buffer) => { output = (output + chunk.toString()).slice(-4000); });
+  let exited: string | null = null;
+  void proc.then((r) => { exited = `exit ${r.exitCode ?? r.signal}`; liveDaemons.delete(proc); });
+
+  const kill = async () => {
+    if (exited === null) proc.kill('SIGTERM'); // execa follows up with SIGKILL after 2 s
+    await proc;
+    rmSync(sock, { force: true }); // left behind when it had to be SIGKILLed
+    // The tun device goes when its fd closes; wait for it so callers see the interface gone.
+    for (let i = 0; i < 100 && (await execa('ip', ['-n', ns, 'link', 'show', iface], { reject: false })).exitCode === 0; i++) await sleep(20);
+  };
+
+  for (const deadline = Date.now() + 10_000; ; await sleep(25)) {
+    if (exited !== null) throw new Error(`wireguard-go ${iface} in ${ns} died (${exited}) before coming up: ${output.trim()}`);
+    if ((await execa('ip', ['netns', 'exec', ns, 'wg', 'show', iface], { reject: false })).exitCode === 0) return { kill };
+    if (Date.now() > deadline) {
+      await kill();
+      throw new Error(`wireguard-go ${iface} in ${ns} did not answer \`wg show\` within 10 s: ${output.trim()}`);
+    }
+  }
+}
+
+export async function startWgInterface(opts: {
+  ns: string; iface?: string; address: string; listenPort: number; keyPair?: KeyPair;
+}): Promise<WgInterface> {
+  const { ns, address, listenPort } = opts;
+  const iface = opts.iface ?? 'wg0';
+  const keyPair = opts.keyPair ?? generateKeyPair();
+  let daemon: Daemon | null = null;
+
+  const destroy = async () => {
+    const d = daemon;
+    daemon = null;
+    await d?.kill();
+  };
+  const start = async () => {
+    daemon = await launchWireguardGo(ns, iface);
+    try {
+      const keyHex = Buffer.from(keyPair.privateKey, 'base64').toString('hex');
+      await uapiSet(iface, `private_key=${keyHex}\nlisten_port=${listenPort}\n`);
+      await inNs(ns, 'ip', ['addr', 'add', address, 'dev', iface]);
+      await inNs(ns, 'ip', ['link', 'set', iface, 'up']);
+    } catch (err) {
+      await destroy();
+      throw err;
+    }
+  };
+
+  await start();
+  return {
+    ns, iface, publicKey: keyPair.publicKey, listenPort,
+    peers: async () => (await inNs(ns, 'wg', ['show', iface, 'peers'])).split('\n').filter((l) => l !== ''),
+    destroy,
+    recreate: async () => { await destroy(); await start(); },
+    stop: destroy,
+  };
+}
+
+// A TCP SYN to a closed port over the tunnel: the node's kernel answers with a RST, which
+// arrives as ECONNREFUSED only if the round trip through WireGuard worked. Used without `ping`.
+const TCP_PROBE = `
+const [host, src, ms] = process.argv.slice(1);
+const s = require('node:net').connect({ host, port: 9, localAddress: src });
+setTimeout(() => process.exit(1), Number(ms)).unref();
+s.on('connect', () => process.exit(0));
+s.on('error', (e) => process.exit(e.code === 'ECONNREFUSED' ? 0 : 1));
+`;
+
+export async function createTestbed(opts: { prefix?: string; poolCidrAddress?: string } = {}): Promise<Testbed> {
+  const poolCidrAddress = opts.poolCidrAddress ?? '10.64.0.1/16';
+  const nodeTunnelIp = poolCidrAddress.split('/')[0] ?? poolCidrAddress;
+  const base = uniqueName(opts.prefix ?? 'wgtb');
+  const nodeNs = `${base}-node`;
+  const clientNs = `${base}-client`;
+  // A /30 in 10.201.0.0/16 per testbed (the namespaces isolate it anyway; this keeps dumps readable).
+  const block = (process.pid * 31 + seq) % 16384;
+  const net = `10.201.${block >> 6}.`;
+  const nodeUnderlayIp = `${net}${(block & 63) * 4 + 1}`;
+  const clientUnderlayIp = `${net}${(block & 63) * 4 + 2}`;
+  const hasPing = onPath('ping');
+
+  const clients = new Set<WgInterface>();
+  let node: WgInterface | undefined;
+  let torn: Promise<void> | undefined;
+  const teardown = () => (torn ??= (async () => {
+    await Promise.allSettled([node?.stop(), ...[...clients].map((c) => c.stop())]);
+    for (const ns of [nodeNs, clientNs]) {
+      if (!liveNamespaces.has(ns)) continue;
+      await execa('ip', ['netns', 'del', ns], { reject: false }).catch(() => undefined);
+      liveNamespaces.delete(ns);
+    }
+  })());
+
+  let clientIndex = 0;
+  const addClient: Testbed['addClient'] = async ({ keyPair, address, persistentKeepalive }) => {
+    const n = clientIndex++;
+    const table = String(100 + n);
+    const wg = await startWgInterface({
+      ns: clientNs, iface: uniqueName('wgc'), address: `${address}/32`, listenPort: NODE_PORT + 1 + n, keyPair,
+    });
+    clients.add(wg);
+    const nodePub = node?.publicKey ?? '';
+    await inNs(clientNs, 'wg', ['set', wg.iface, 'peer', nodePub, 'endpoint', `${nodeUnderlayIp}:${NODE_PORT}`,
+      'allowed-ips', `${nodeTunnelIp}/32`, ...(persistentKeepalive ? ['persistent-keepalive', String(persistentKeepalive)] : [])]);
+    // Every client routes to the same node address: a table per client, chosen by source address.
+    await inNs(clientNs, 'ip', ['route', 'add', `${nodeTunnelIp}/32`, 'dev', wg.iface, 'table', table]);
+    await inNs(clientNs, 'ip', ['rule', 'add', 'from', address, 'table', table]);
+
+    return {
+      iface: wg.iface, keyPair, address,
+      async ping(timeoutS = 1) {
+        const r = hasPing
+          ? await execa('ip', ['netns', 'exec', clientNs, 'ping', '-c1', '-W', String(timeoutS), '-I', address, nodeTunnelIp], { reject: false })
+          : await execa('ip', ['netns', 'exec', clientNs, process.execPath, '--input-type=commonjs', '-e', TCP_PROBE,
+            nodeTunnelIp, address, String(timeoutS * 1000)], { reject: false, env: { NODE_OPTIONS: '' } });
+        return r.exitCode === 0;
+      },
+      async latestHandshake() {
+        const out = await inNs(clientNs, 'wg', ['show', wg.iface, 'latest-handshakes']);
+        const line = out.split('\n').find((l) => l.startsWith(`${nodePub}\t`));
+        return Number(line?.split('\t')[1] ?? 0);
+      },
+      async remove() {
+        await wg.stop();
+        clients.delete(wg);
+        await execa('ip', ['netns', 'exec', clientNs, 'ip', 'rule', 'del', 'from', address, 'table', table], { reject: false });
+      },
+    };
+  };
+
+  try {
+    installExitHooks();
+    for (const ns of [nodeNs, clientNs]) {
+      await execa('ip', ['netns', 'add', ns]);
+      liveNamespaces.add(ns);
+      await inNs(ns, 'ip', ['link', 'set', 'lo', 'up']);
+    }
+    // Created straight inside the namespaces, so no name is ever taken in the root namespace.
+    await execa('ip', ['-n', nodeNs, 'link', 'add', 'to-client', 'type', 'veth', 'peer', 'name', 'to-node', 'netns', clientNs]);
+    await inNs(nodeNs, 'ip', ['addr', 'add', `${nodeUnderlayIp}/30`, 'dev', 'to-client']);
+    await inNs(nodeNs, 'ip', ['link', 'set', 'to-client', 'up']);
+    await inNs(clientNs, 'ip', ['addr', 'add', `${clientUnderlayIp}/30`, 'dev', 'to-node']);
+    await inNs(clientNs, 'ip', ['link', 'set', 'to-node', 'up']);
+    node = await startWgInterface({ ns: nodeNs, iface: uniqueName('wg'), address: poolCidrAddress, listenPort: NODE_PORT });
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
+  return { nodeNs, clientNs, nodeUnderlayIp, node, addClient, teardown };
+}

@@ -1,0 +1,20 @@
+// End-to-end suites need root, /dev/net/tun, wg, wireguard-go and ip. Without them a suite
+// skips and says why; in CI a missing prerequisite is a broken runner, so the suite fails.
+import { describe, it } from 'vitest';
+import { privilegeProblem } from '../../scripts/lib/testbed.js';
+
+const problem = privilegeProblem();
+const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
+
+export function describeE2E(name: string, body: () => void): void {
+  if (problem === null) return describe(name, body);
+  if (inCi) {
+    return describe(name, () => {
+      it('has what end-to-end tests need', () => {
+        throw new Error(`CI cannot run the end-to-end tests: ${problem}`);
+      });
+    });
+  }
+  console.warn(`skipping "${name}": ${problem}`);
+  describe.skip(name, body);
+}
