@@ -10,4 +10,9 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends wireguard-tools wireguard-go iproute2 iputils-ping ca-certificates >/dev/null
+# chromium: the GraphQL IDE's browser test (test/e2e/graphiql.test.ts). A runtime image that
+# runs no tests can leave it out with WGNODE_NO_BROWSER=1 (it is ~300 MB).
+if [ "${WGNODE_NO_BROWSER:-}" != "1" ]; then
+  apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
 echo "install-system-deps: $(wg --version | head -1); wireguard-go $(wireguard-go --version 2>/dev/null | head -1)"

@@ -1,10 +1,12 @@
 // createApp(deps): the HTTP surface. Routes, auth, health; no wiring and no globals, so tests
 // build it with fakes and call app.request().
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bearerAuth, type AuthVariables } from './auth/bearer.js';
 import type { Authenticator } from './auth/principal.js';
 import type { GraphQLRequest, GraphQLResponse } from './graphql/index.js';
+import { limitBodySize, type BodyVariables } from './http/body.js';
 import type { Logger } from './logger.js';
+import type { RequestVariables } from './metrics/observe-requests.js';
 
 export interface Readiness {
   ready: boolean;
@@ -16,10 +18,19 @@ export interface AppDeps {
   authenticate: Authenticator;
   readiness: () => Promise<Readiness>;
   log: Logger;
+  /** Largest /graphql body read (413 above it); default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Runs first on every request: request id, one log line, metrics (src/metrics/observe-requests.ts). */
+  observe?: MiddlewareHandler<AppEnv>;
+  /** Routes mounted before /graphql: /metrics, and the GraphQL IDE's page and assets when enabled. */
+  routes?: (app: Hono<AppEnv>) => void;
 }
 
+export type AppEnv = { Variables: AuthVariables & RequestVariables & BodyVariables };
+
 export function createApp(deps: AppDeps) {
-  const app = new Hono<{ Variables: AuthVariables }>();
+  const app = new Hono<AppEnv>();
+  if (deps.observe) app.use(deps.observe);
 
   app.get('/livez', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -27,15 +38,26 @@ export function createApp(deps: AppDeps) {
     return c.json({ status: readiness.ready ? 'ready' : 'not ready', checks: readiness.checks }, readiness.ready ? 200 : 503);
   });
 
-  app.on(['GET', 'POST'], '/graphql', bearerAuth({ authenticate: deps.authenticate }), async (c) => {
+  deps.routes?.(app);
+  const maxBodyBytes = deps.maxBodyBytes ?? 1024 * 1024;
+  const limitBody = limitBodySize({
+    maxBytes: maxBodyBytes,
+    onTooLarge: (c) =>
+      c.json({ errors: [{ message: `Request body larger than ${maxBodyBytes} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }, 413),
+  });
+  // Credentials first: an anonymous caller gets its 401 before a byte of its body is read.
+  app.on(['GET', 'POST'], '/graphql', bearerAuth({ authenticate: deps.authenticate }), limitBody, async (c) => {
     const principal = c.get('principal');
     const result = await deps.handleGraphQL({
       method: c.req.method,
       url: c.req.url,
       headers: c.req.raw.headers,
-      body: () => c.req.text(),
+      // Read by limitBody straight from the Node request when served by Node (see src/http/body.ts).
+      body: () => Promise.resolve(c.get('rawBody') ?? c.req.text()),
       context: { actor: principal.name, scopes: principal.scopes },
     });
+    c.set('operation', result.operation);
+    c.set('outcome', result.outcome);
     return new Response(result.body, { status: result.status, headers: result.headers });
   });
 

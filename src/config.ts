@@ -1,6 +1,7 @@
 // The one reader of process.env. Every variable is validated here, at start-up, with a message
 // that names the variable, so a misconfigured node fails fast instead of misbehaving later.
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseCidr, type Cidr } from './net.js';
 import { isPublicKey } from './wireguard/keys.js';
 
@@ -24,6 +25,30 @@ export interface Config {
   idleTimeoutS: number;
   staticPeers: ReadonlySet<string>;
   publicEndpoint: string | null;
+  /** Named, scoped tokens stored as hashes (src/auth/tokens-file.ts); null = none. */
+  tokensFile: string | null;
+  /** JWTs signed by the control plane; null = not accepted. */
+  jwt: JwtConfig | null;
+  /** Largest request body /graphql reads (413 above it). 1 MiB: a full bulk request (10,000 items) fits. */
+  maxBodyBytes: number;
+  introspection: boolean;
+  /** Per-principal token bucket on mutations; perSecond 0 = off. */
+  rateLimit: { perSecond: number; burst: number };
+  /** The operator's unix socket (requests on it act as `local`); null = no socket (WGNODE_SOCKET=off). */
+  socketPath: string | null;
+  /** pino level: fatal, error, warn, info, debug, trace or silent. */
+  logLevel: string;
+  /** Unauthenticated /metrics on 127.0.0.1:PORT; 0 = off (the main port serves it with a credential). */
+  metricsPort: number;
+  /** Serve a GraphQL IDE to browsers at GET /graphql. */
+  graphiql: boolean;
+}
+
+export interface JwtConfig {
+  publicKeyFile: string;
+  issuer: string;
+  audience: string;
+  clockToleranceS: number;
 }
 
 export class ConfigError extends Error {
@@ -63,7 +88,49 @@ export function loadConfig(env: Env = process.env): Config {
     idleTimeoutS: read(env, 'WGNODE_IDLE_TIMEOUT_S', '0', (v) => integer(v, 0, 31_536_000)),
     staticPeers: read(env, 'WGNODE_STATIC_PEERS', '', staticPeers),
     publicEndpoint: read(env, 'WGNODE_PUBLIC_ENDPOINT', '', (v) => (v === '' ? null : v)),
+    tokensFile: read(env, 'WGNODE_TOKENS_FILE', '', (v) => (v === '' ? null : v)),
+    jwt: readJwt(env),
+    maxBodyBytes: read(env, 'WGNODE_MAX_BODY_BYTES', '1048576', (v) => integer(v, 1024, 16 * 1024 * 1024)),
+    introspection: read(env, 'WGNODE_INTROSPECTION', 'false', boolean),
+    rateLimit: {
+      perSecond: read(env, 'WGNODE_RATE_LIMIT_PER_S', '200', (v) => integer(v, 0, 1_000_000)),
+      burst: read(env, 'WGNODE_RATE_LIMIT_BURST', '2000', (v) => integer(v, 1, 10_000_000)),
+    },
+    socketPath: readSocketPath(env),
+    logLevel: read(env, 'WGNODE_LOG_LEVEL', 'info', logLevel),
+    metricsPort: read(env, 'WGNODE_METRICS_PORT', '0', (v) => integer(v, 0, 65535)),
+    graphiql: read(env, 'WGNODE_GRAPHIQL', 'false', boolean),
   };
+}
+
+function readJwt(env: Env): JwtConfig | null {
+  const publicKeyFile = read(env, 'WGNODE_JWT_PUBLIC_KEY_FILE', '', (v) => v);
+  if (publicKeyFile === '') return null;
+  // Without a pinned issuer and audience, a token the control plane minted for another service
+  // would open this one too.
+  const required = (v: string) => {
+    if (v === '') throw new Error('is required when WGNODE_JWT_PUBLIC_KEY_FILE is set');
+    return v;
+  };
+  return {
+    publicKeyFile,
+    issuer: read(env, 'WGNODE_JWT_ISSUER', '', required),
+    audience: read(env, 'WGNODE_JWT_AUDIENCE', '', required),
+    clockToleranceS: read(env, 'WGNODE_JWT_CLOCK_TOLERANCE_S', '30', (v) => integer(v, 0, 300)),
+  };
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevel(value: string): string {
+  if (!LOG_LEVELS.includes(value)) throw new Error(`must be one of ${LOG_LEVELS.join(', ')}`);
+  return value;
+}
+
+function boolean(value: string): boolean {
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0' || value === '') return false;
+  throw new Error('must be true or false');
 }
 
 function read<T>(env: Env, name: string, fallback: string, parse: (value: string) => T): T {
@@ -115,4 +182,38 @@ function staticPeers(value: string): ReadonlySet<string> {
   const keys = value.split(',').map((k) => k.trim()).filter(Boolean);
   for (const key of keys) if (!isPublicKey(key)) throw new Error(`${key} is not a WireGuard public key`);
   return new Set(keys);
+}
+
+/** Where the CLI finds the server: the local socket by default, or a remote node (URL + token). */
+export interface ClientConfig {
+  socketPath: string;
+  url: string | null;
+  token: string | null;
+}
+
+export function loadClientConfig(env: Env = process.env): ClientConfig {
+  const url = read(env, 'WGNODE_URL', '', (v) => {
+    if (v === '') return null;
+    const parsed = new URL(v);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('must be an http:// or https:// URL');
+    return v;
+  });
+  return { socketPath: readSocketPath(env) ?? defaultSocketPath(env), url, token: env.WGNODE_TOKEN?.trim() || null };
+}
+
+// The socket sits next to the registry by default (./data/wgnode.sock, /var/lib/wgnode/wgnode.sock in
+// the container): the directory that holds the node's state is already the one the operator guards.
+function defaultSocketPath(env: Env): string {
+  const db = (env.WGNODE_DB ?? './data/wgnode.db').trim();
+  return db === ':memory:' ? './data/wgnode.sock' : join(dirname(db), 'wgnode.sock');
+}
+
+function readSocketPath(env: Env): string | null {
+  return read(env, 'WGNODE_SOCKET', defaultSocketPath(env), (v) => {
+    if (v === 'off') return null;
+    if (v === '') throw new Error('must be a path, or off for no socket');
+    // sun_path holds 108 bytes on Linux, with the terminating NUL.
+    if (Buffer.byteLength(v) > 107) throw new Error('a unix socket path must be at most 107 bytes');
+    return v;
+  });
 }

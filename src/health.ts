@@ -1,9 +1,28 @@
-// Readiness: the database answers and the interface exists. Each check says why it failed.
+// Readiness: the database answers, the interface exists, and the reconciler completed a pass
+// recently (within three intervals). Each check says why it failed.
 import type { Readiness } from './app.js';
 import type { Registry } from './registry/index.js';
 import type { WireGuardInterface } from './wireguard/interface.js';
 
-export function createReadiness(deps: { registry: Registry; wireguard: WireGuardInterface }): () => Promise<Readiness> {
+/** What readiness needs of the reconciler (src/reconcile). */
+export interface ReconcileStatus {
+  intervalMs: number;
+  lastSuccessAt(): number | null;
+  lastReport(): { ok: boolean; error: string | null } | null;
+}
+
+export interface ReadinessDeps {
+  registry: Registry;
+  wireguard: Pick<WireGuardInterface, 'name' | 'exists'>;
+  reconcile?: ReconcileStatus;
+  now?: () => number;
+}
+
+/** A pass may be late or fail once; three intervals without a success means the node is drifting. */
+export const RECONCILE_STALE_INTERVALS = 3;
+
+export function createReadiness(deps: ReadinessDeps): () => Promise<Readiness> {
+  const now = deps.now ?? Date.now;
   return async () => {
     const checks: Readiness['checks'] = {};
     try {
@@ -14,6 +33,19 @@ export function createReadiness(deps: { registry: Registry; wireguard: WireGuard
     }
     const exists = await deps.wireguard.exists();
     checks.interface = exists ? { ok: true } : { ok: false, detail: `interface ${deps.wireguard.name} does not exist` };
+    if (deps.reconcile) checks.reconcile = reconcileCheck(deps.reconcile, now());
     return { ready: Object.values(checks).every((c) => c.ok), checks };
   };
+}
+
+function reconcileCheck(reconcile: ReconcileStatus, now: number): Readiness['checks'][string] {
+  const lastSuccess = reconcile.lastSuccessAt();
+  const last = reconcile.lastReport();
+  const lastError = last && !last.ok ? `; last error: ${last.error ?? 'unknown'}` : '';
+  if (lastSuccess === null) return { ok: false, detail: `no reconcile pass has succeeded since start-up${lastError}` };
+  const ageMs = now - lastSuccess;
+  if (ageMs > RECONCILE_STALE_INTERVALS * reconcile.intervalMs) {
+    return { ok: false, detail: `the last successful reconcile pass was ${ageMs} ms ago${lastError}` };
+  }
+  return { ok: true };
 }

@@ -1,6 +1,7 @@
 // Hono middleware: a bearer token or a 401 whose body is shaped like a GraphQL error, so a
 // GraphQL client reports it like any other error.
 import type { MiddlewareHandler } from 'hono';
+import { isLocalRequest, LOCAL_PRINCIPAL } from './local.js';
 import type { Authenticator, Principal } from './principal.js';
 
 export type AuthVariables = { principal: Principal };
@@ -8,13 +9,18 @@ export type AuthVariables = { principal: Principal };
 export function bearerAuth(options: { authenticate: Authenticator; realm?: string }): MiddlewareHandler<{ Variables: AuthVariables }> {
   const challenge = `Bearer realm="${options.realm ?? 'wgnode'}"`;
   return async function requireBearerToken(c, next) {
+    if (isLocalRequest(c.env)) {
+      c.set('principal', LOCAL_PRINCIPAL);
+      return next();
+    }
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer[ ]+([\x21-\x7e]{1,4096})$/i.exec(header);
     const principal = match ? await options.authenticate(match[1]!) : null;
     if (!principal) {
       const message = match ? 'Invalid or expired bearer token' : 'Missing bearer token: send Authorization: Bearer <token>';
+      // RFC 6750 §3.1: a presented-but-refused token is "invalid_token"; a missing one gets the bare challenge.
       return c.json({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] }, 401, {
-        'WWW-Authenticate': challenge,
+        'WWW-Authenticate': match ? `${challenge}, error="invalid_token"` : challenge,
       });
     }
     c.set('principal', principal);

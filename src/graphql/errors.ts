@@ -4,6 +4,10 @@
 import { GraphQLError } from 'graphql';
 import type { Logger } from '../logger.js';
 import { DomainError } from '../sessions/index.js';
+import { hideSuggestions } from './limits.js';
+
+/** graphql-js's messages for a variable value that failed coercion (execution, not validation). */
+const VARIABLE_VALUE_ERROR = /^Variable "\$[^"]+" (got invalid value|of non-null type .+ must not be null|of required type .+ was not provided)/;
 
 export function createFormatError(log: Logger) {
   return function formatError(error: Readonly<GraphQLError | Error>): GraphQLError | Error {
@@ -20,8 +24,14 @@ export function createFormatError(log: Logger) {
       return new GraphQLError('Internal server error', { path: error.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
     }
     if (error.extensions?.code) return error as GraphQLError;
-    const code = error.message.startsWith('Syntax Error') ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED';
-    return new GraphQLError(error.message, {
+    const code = error.message.startsWith('Syntax Error')
+      ? 'GRAPHQL_PARSE_FAILED'
+      : VARIABLE_VALUE_ERROR.test(error.message)
+        ? 'BAD_USER_INPUT' // a well-formed query with a bad value: the caller's input, not its query
+        : 'GRAPHQL_VALIDATION_FAILED';
+    // graphql-js gives up on a query whose overlapping fields are too costly to compare.
+    const message = error.message === 'Validation aborted.' ? 'Validation aborted: the query repeats too many fields' : hideSuggestions(error.message);
+    return new GraphQLError(message, {
       nodes: error.nodes,
       source: error.source,
       positions: error.positions,

@@ -4,6 +4,7 @@ import { AddressPool } from './address-pool.js';
 import { createAuditStore } from './audit.js';
 import { openDatabase, type Db } from './database.js';
 import { createDeviceStore } from './devices.js';
+import { createNodeStateStore } from './node-state.js';
 import { createSessionStore } from './sessions.js';
 
 export interface Registry {
@@ -11,6 +12,8 @@ export interface Registry {
   devices: ReturnType<typeof createDeviceStore>;
   sessions: ReturnType<typeof createSessionStore>;
   audit: ReturnType<typeof createAuditStore>;
+  /** Small facts that survive a restart (node_state). */
+  state: ReturnType<typeof createNodeStateStore>;
   /** Runs fn in one IMMEDIATE transaction: it takes the write lock up front, so two writers never interleave. */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -25,11 +28,12 @@ export function openRegistry(options: { path: string; pool: Cidr; interfaceAddre
     devices: createDeviceStore(db),
     sessions,
     audit: createAuditStore(db),
+    state: createNodeStateStore(db),
     transaction: (fn) => db.transaction(fn).immediate(),
     close: () => db.close(),
   };
 }
 
 export type { Device, DeviceStatus } from './devices.js';
-export type { Session, SessionStatus, SessionFilter, LivePeer, HandshakeUpdate } from './sessions.js';
+export type { Session, SessionStatus, SessionFilter, LivePeer, LiveActivity, HandshakeUpdate } from './sessions.js';
 export type { AuditEntry, AuditRow, AuditFilter } from './audit.js';

@@ -31,6 +31,16 @@ export interface LivePeer {
   status: 'ACTIVE' | 'ENDING';
 }
 
+/** A live session with what the reconciler compares against the interface (handshake, bytes, start). */
+export interface LiveActivity extends LivePeer {
+  userId: number;
+  deviceId: number;
+  startedAt: number;
+  lastHandshakeAt: number | null;
+  rxBytes: number;
+  txBytes: number;
+}
+
 export interface SessionFilter {
   userId?: number | null;
   deviceId?: number | null;
@@ -59,6 +69,17 @@ export function createSessionStore(db: Db, pool: AddressPool) {
   );
   const liveByKey = db.prepare<[string], Session>(`SELECT ${COLUMNS} FROM sessions WHERE public_key = ? AND status <> 'ENDED'`);
   const allLive = db.prepare<[], LivePeer>(`SELECT id, public_key AS publicKey, address, status FROM sessions WHERE status <> 'ENDED'`);
+  const liveActivity = db.prepare<[], LiveActivity>(
+    `SELECT id, public_key AS publicKey, address, status, user_id AS userId, device_id AS deviceId, started_at AS startedAt,
+       last_handshake_at AS lastHandshakeAt, rx_bytes AS rxBytes, tx_bytes AS txBytes
+     FROM sessions WHERE status <> 'ENDED'`,
+  );
+  // Keyset pages over the partial unique index on live addresses: no sort, no scan of history.
+  const liveActivityPage = db.prepare<[number, number], LiveActivity>(
+    `SELECT id, public_key AS publicKey, address, status, user_id AS userId, device_id AS deviceId, started_at AS startedAt,
+       last_handshake_at AS lastHandshakeAt, rx_bytes AS rxBytes, tx_bytes AS txBytes
+     FROM sessions WHERE status <> 'ENDED' AND address > ? ORDER BY address LIMIT ?`,
+  );
   const insert = db.prepare<{ userId: number; deviceId: number; publicKey: string; address: number; now: number }>(
     `INSERT INTO sessions (user_id, device_id, public_key, address, status, started_at)
      VALUES (@userId, @deviceId, @publicKey, @address, 'ACTIVE', @now)`,
@@ -79,6 +100,10 @@ export function createSessionStore(db: Db, pool: AddressPool) {
     liveByDevice: (userId: number, deviceId: number): LivePeer[] => liveByDevice.all(userId, deviceId),
     liveByKey: (publicKey: string): Session | undefined => liveByKey.get(publicKey),
     allLive: (): LivePeer[] => allLive.all(),
+    /** Every live session with its recorded activity: one read per reconcile pass. */
+    liveActivity: (): LiveActivity[] => liveActivity.all(),
+    /** Live sessions with address > afterAddress, by address: lets a caller read them in slices and yield between. */
+    liveActivityPage: (afterAddress: number, limit: number): LiveActivity[] => liveActivityPage.all(afterAddress, limit),
     /** Inserts an ACTIVE session with a free address; null when the pool is exhausted. Call inside a transaction. */
     start(row: { userId: number; deviceId: number; publicKey: string; now: number }): { id: number; address: number } | null {
       for (;;) {

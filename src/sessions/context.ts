@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { AuditEntry, LivePeer, Registry } from '../registry/index.js';
 import type { PeerSpec } from '../wireguard/interface.js';
 import { DomainError, errors } from './errors.js';
+import { inGroupTransaction } from './group-commit.js';
 
 /** The part of the WireGuard layer the use cases drive: possibly coalescing, always idempotent. */
 export interface PeerCommands {
@@ -40,13 +41,16 @@ export function inTransaction<T>(deps: UseCaseDeps, fn: () => T): Exclude<T, Ref
   try {
     result = deps.registry.transaction(fn);
   } catch (error) {
-    if ((error as { code?: string }).code?.startsWith('SQLITE_BUSY')) {
-      throw new DomainError('REGISTRY_BUSY', 'The node registry is busy; retry the request', 503, { cause: error });
-    }
-    throw error;
+    throw busyError(error) ?? error;
   }
   if (isRefusal(result)) throw result.refused;
   return result as Exclude<T, Refusal>;
+}
+
+/** SQLITE_BUSY as the retryable answer callers get; null for any other error. */
+export function busyError(error: unknown): DomainError | null {
+  if (!(error as { code?: string } | null)?.code?.startsWith('SQLITE_BUSY')) return null;
+  return new DomainError('REGISTRY_BUSY', 'The node registry is busy; retry the request', 503, { cause: error });
 }
 
 /**
@@ -64,7 +68,8 @@ export async function enforceRemoval(deps: UseCaseDeps, ending: readonly LivePee
       throw errors.removalPending(error);
     }
   }
-  inTransaction(deps, () => {
+  // Shares its commit with the other settlements of this turn (the coalescer confirms many at once).
+  await inGroupTransaction(deps, () => {
     deps.registry.sessions.markEnded(
       ending.map((s) => s.id),
       now(),

@@ -1,4 +1,5 @@
 // The use cases, bound to their dependencies: what the GraphQL resolvers call.
+import { deactivateDevices, disconnectDevices } from './bulk.js';
 import { activateDevice, connectDevice } from './connect.js';
 import type { UseCaseDeps } from './context.js';
 import { deactivateDevice, disconnectDevice, disconnectSession } from './revoke.js';
@@ -10,9 +11,12 @@ export function createSessionService(deps: UseCaseDeps) {
     disconnectDevice: (request: Parameters<typeof disconnectDevice>[1]) => disconnectDevice(deps, request),
     disconnectSession: (request: Parameters<typeof disconnectSession>[1]) => disconnectSession(deps, request),
     deactivateDevice: (request: Parameters<typeof deactivateDevice>[1]) => deactivateDevice(deps, request),
+    disconnectDevices: (request: Parameters<typeof disconnectDevices>[1]) => disconnectDevices(deps, request),
+    deactivateDevices: (request: Parameters<typeof deactivateDevices>[1]) => deactivateDevices(deps, request),
   };
 }
 
 export type SessionService = ReturnType<typeof createSessionService>;
 export type { UseCaseDeps, PeerCommands, Actor } from './context.js';
 export { DomainError, errors, type DomainCode } from './errors.js';
+export { MAX_BULK_ITEMS, type BulkOutcome, type DeviceRef } from './bulk.js';

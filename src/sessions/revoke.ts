@@ -2,7 +2,8 @@
 // (sessions ENDING, device DEACTIVATED, audit row), then the peers are removed.
 import type { LivePeer } from '../registry/index.js';
 import { errors } from './errors.js';
-import { enforceRemoval, inTransaction, refuse, type Actor, type UseCaseDeps } from './context.js';
+import { enforceRemoval, refuse, type Actor, type Refusal, type UseCaseDeps } from './context.js';
+import { inGroupTransaction } from './group-commit.js';
 import { checkId, checkReason } from './validate.js';
 
 export interface RevokeRequest {
@@ -13,28 +14,36 @@ export interface RevokeRequest {
 }
 
 export async function disconnectDevice(deps: UseCaseDeps, request: RevokeRequest): Promise<true> {
-  const { registry } = deps;
-  const { actor, userId, deviceId } = request;
-  checkId('userId', userId);
-  checkId('deviceId', deviceId);
+  checkId('userId', request.userId);
+  checkId('deviceId', request.deviceId);
   const reason = checkReason(request.reason);
   const now = (deps.now ?? Date.now)();
-  const audit = { at: now, actor, action: 'disconnect', userId, deviceId, reason };
-
-  const { ending, auditId } = inTransaction(deps, () => {
-    if (!registry.devices.userExists(userId) || !registry.devices.get(userId, deviceId)) {
-      return refuse(deps, audit, errors.userOrDeviceNotFound());
-    }
-    const active = registry.sessions.liveByDevice(userId, deviceId).filter((s) => s.status === 'ACTIVE');
-    if (active.length === 0) return refuse(deps, audit, errors.noActiveSessionForDevice());
-    registry.sessions.markEnding(
-      active.map((s) => s.id),
-      { now, reason, by: actor },
-    );
-    return { ending: active, auditId: registry.audit.record({ ...audit, outcome: 'pending', detail: sessionIds(active) }) };
-  });
+  const { ending, auditId } = await inGroupTransaction(deps, () => stageDisconnect(deps, { ...request, reason }, now));
   await enforceRemoval(deps, ending, auditId);
   return true;
+}
+
+/** A revocation whose intent is recorded (sessions ENDING, audit row pending): its peers must go. */
+export interface StagedRemoval {
+  ending: LivePeer[];
+  auditId: number;
+}
+
+/** Inside a transaction, with checked input: records a disconnect's intent, or returns an audited refusal. */
+export function stageDisconnect(deps: UseCaseDeps, request: RevokeRequest, now: number): StagedRemoval | Refusal {
+  const { registry } = deps;
+  const { actor, userId, deviceId, reason = null } = request;
+  const audit = { at: now, actor, action: 'disconnect', userId, deviceId, reason };
+  if (!registry.devices.userExists(userId) || !registry.devices.get(userId, deviceId)) {
+    return refuse(deps, audit, errors.userOrDeviceNotFound());
+  }
+  const active = registry.sessions.liveByDevice(userId, deviceId).filter((s) => s.status === 'ACTIVE');
+  if (active.length === 0) return refuse(deps, audit, errors.noActiveSessionForDevice());
+  registry.sessions.markEnding(
+    active.map((s) => s.id),
+    { now, reason, by: actor },
+  );
+  return { ending: active, auditId: registry.audit.record({ ...audit, outcome: 'pending', detail: sessionIds(active) }) };
 }
 
 export async function disconnectSession(
@@ -47,7 +56,7 @@ export async function disconnectSession(
   const reason = checkReason(request.reason);
   const now = (deps.now ?? Date.now)();
 
-  const { ending, auditId } = inTransaction(deps, () => {
+  const { ending, auditId } = await inGroupTransaction(deps, () => {
     const session = registry.sessions.get(sessionId);
     const audit = { at: now, actor, action: 'disconnect', sessionId, userId: session?.userId, deviceId: session?.deviceId, reason };
     if (!session || session.status !== 'ACTIVE') return refuse(deps, audit, errors.noActiveSession());
@@ -59,30 +68,32 @@ export async function disconnectSession(
 }
 
 export async function deactivateDevice(deps: UseCaseDeps, request: RevokeRequest): Promise<true> {
-  const { registry } = deps;
-  const { actor, userId, deviceId } = request;
-  checkId('userId', userId);
-  checkId('deviceId', deviceId);
+  checkId('userId', request.userId);
+  checkId('deviceId', request.deviceId);
   const reason = checkReason(request.reason);
   const now = (deps.now ?? Date.now)();
-  const audit = { at: now, actor, action: 'deactivate', userId, deviceId, reason };
-
-  const { ending, auditId } = inTransaction(deps, () => {
-    if (!registry.devices.userExists(userId)) return refuse(deps, audit, errors.userNotFound());
-    // The guarded UPDATE is the race's referee: of two concurrent deactivations, one changes the row.
-    if (!registry.devices.deactivate({ userId, deviceId, now, by: actor, reason })) {
-      return refuse(deps, audit, errors.deviceNotFound());
-    }
-    const live = registry.sessions.liveByDevice(userId, deviceId);
-    registry.sessions.markEnding(
-      live.map((s) => s.id),
-      { now, reason: reason ?? 'device deactivated', by: actor },
-    );
-    // Sessions already ENDING (an earlier removal that failed) are removed again with the rest.
-    return { ending: live, auditId: registry.audit.record({ ...audit, outcome: 'pending', detail: sessionIds(live) }) };
-  });
+  const { ending, auditId } = await inGroupTransaction(deps, () => stageDeactivation(deps, { ...request, reason }, now));
   await enforceRemoval(deps, ending, auditId);
   return true;
+}
+
+/** Inside a transaction, with checked input: records a deactivation's intent, or returns an audited refusal. */
+export function stageDeactivation(deps: UseCaseDeps, request: RevokeRequest, now: number): StagedRemoval | Refusal {
+  const { registry } = deps;
+  const { actor, userId, deviceId, reason = null } = request;
+  const audit = { at: now, actor, action: 'deactivate', userId, deviceId, reason };
+  if (!registry.devices.userExists(userId)) return refuse(deps, audit, errors.userNotFound());
+  // The guarded UPDATE is the race's referee: of two concurrent deactivations, one changes the row.
+  if (!registry.devices.deactivate({ userId, deviceId, now, by: actor, reason })) {
+    return refuse(deps, audit, errors.deviceNotFound());
+  }
+  const live = registry.sessions.liveByDevice(userId, deviceId);
+  registry.sessions.markEnding(
+    live.map((s) => s.id),
+    { now, reason: reason ?? 'device deactivated', by: actor },
+  );
+  // Sessions already ENDING (an earlier removal that failed) are removed again with the rest.
+  return { ending: live, auditId: registry.audit.record({ ...audit, outcome: 'pending', detail: sessionIds(live) }) };
 }
 
 function sessionIds(sessions: readonly LivePeer[]): string {

@@ -10,7 +10,10 @@ export function checkId(name: string, value: number): void {
 export function checkReason(reason: string | null | undefined): string | null {
   if (reason == null) return null;
   if (reason.length > MAX_REASON_LENGTH) throw errors.badInput(`reason must be at most ${MAX_REASON_LENGTH} characters`);
-  // Control characters would garble logs and terminals; the audit keeps printable text only.
-  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(reason)) throw errors.badInput('reason must not contain control characters');
+  // Control characters would garble logs and terminals (C1 holds a CSI, U+009B); bidi overrides
+  // would make an audit line read differently from what it says. Other Unicode is welcome.
+  if (/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(reason)) {
+    throw errors.badInput('reason must not contain control characters');
+  }
   return reason.trim() === '' ? null : reason;
 }

@@ -18,23 +18,48 @@ export interface InterfaceDump {
 }
 
 export function parseDump(text: string): InterfaceDump {
+  const { dump, firstBreak } = parseHead(text);
+  if (firstBreak !== -1) for (const line of text.slice(firstBreak + 1).split('\n')) pushPeer(dump, line);
+  return dump;
+}
+
+/**
+ * The same parse, yielding to the event loop every `linesPerSlice` lines: a full interface is
+ * 65,000 lines (~80 ms of parsing here), and requests must not wait behind it.
+ */
+export async function parseDumpYielding(text: string, linesPerSlice = 5000): Promise<InterfaceDump> {
+  const { dump, firstBreak } = parseHead(text);
+  if (firstBreak === -1) return dump;
+  let at = firstBreak + 1;
+  while (at < text.length) {
+    for (let n = 0; n < linesPerSlice && at < text.length; n++) {
+      const end = text.indexOf('\n', at);
+      const stop = end === -1 ? text.length : end;
+      pushPeer(dump, text.slice(at, stop));
+      at = stop + 1;
+    }
+    if (at < text.length) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return dump;
+}
+
+function parseHead(text: string): { dump: InterfaceDump; firstBreak: number } {
   const firstBreak = text.indexOf('\n');
   const head = (firstBreak === -1 ? text : text.slice(0, firstBreak)).split('\t');
   if (head.length < 4) throw new Error('unexpected wg dump: the interface line has too few fields');
-  const dump: InterfaceDump = { publicKey: head[1] ?? '', listenPort: Number(head[2]), peers: [] };
-  if (firstBreak === -1) return dump;
-  for (const line of text.slice(firstBreak + 1).split('\n')) {
-    if (line === '') continue;
-    const f = line.split('\t');
-    if (f.length < 8) throw new Error('unexpected wg dump: a peer line has too few fields');
-    dump.peers.push({
-      publicKey: f[0]!,
-      endpoint: f[2] === '(none)' ? null : f[2]!,
-      allowedIps: f[3] === '(none)' ? '' : f[3]!,
-      latestHandshake: Number(f[4]),
-      rxBytes: Number(f[5]),
-      txBytes: Number(f[6]),
-    });
-  }
-  return dump;
+  return { dump: { publicKey: head[1] ?? '', listenPort: Number(head[2]), peers: [] }, firstBreak };
+}
+
+function pushPeer(dump: InterfaceDump, line: string): void {
+  if (line === '') return;
+  const f = line.split('\t');
+  if (f.length < 8) throw new Error('unexpected wg dump: a peer line has too few fields');
+  dump.peers.push({
+    publicKey: f[0]!,
+    endpoint: f[2] === '(none)' ? null : f[2]!,
+    allowedIps: f[3] === '(none)' ? '' : f[3]!,
+    latestHandshake: Number(f[4]),
+    rxBytes: Number(f[5]),
+    txBytes: Number(f[6]),
+  });
 }

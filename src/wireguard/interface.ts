@@ -1,7 +1,7 @@
 // The node's WireGuard interface, driven with `wg` and `ip`. Every argv is built here, from
 // validated keys and addresses; nothing is ever passed through a shell.
 import { assertPublicKey } from './keys.js';
-import { parseDump, type InterfaceDump } from './dump.js';
+import { parseDumpYielding, type InterfaceDump } from './dump.js';
 import type { CommandRunner } from './runner.js';
 
 export interface PeerSpec {
@@ -10,8 +10,13 @@ export interface PeerSpec {
   allowedIps: string;
 }
 
+/** One clause of a `wg set` call; wg applies clauses left to right. */
+export type PeerChange = { add: PeerSpec } | { remove: string };
+
 export interface WireGuardInterface {
   readonly name: string;
+  /** Adds and removes in one `wg set` per PEERS_PER_COMMAND clauses, in the order given. */
+  applyPeerChanges(changes: readonly PeerChange[]): Promise<void>;
   addPeers(peers: readonly PeerSpec[]): Promise<void>;
   /** Idempotent: removing a peer that is not there succeeds. */
   removePeers(publicKeys: readonly string[]): Promise<void>;
@@ -38,25 +43,21 @@ export function createWireGuardInterface(options: InterfaceOptions): WireGuardIn
   const run = (bin: string, args: string[]) =>
     options.netns ? runner.run(options.ipBin, ['netns', 'exec', options.netns, bin, ...args]) : runner.run(bin, args);
 
+  async function applyPeerChanges(changes: readonly PeerChange[]): Promise<void> {
+    for (const change of changes) assertPeerChange(change);
+    for (const chunk of chunks(changes, PEERS_PER_COMMAND)) {
+      await run(options.wgBin, ['set', name, ...chunk.flatMap(peerClause)]);
+    }
+  }
+
   return {
     name,
-    async addPeers(peers) {
-      for (const peer of peers) {
-        assertPublicKey(peer.publicKey);
-        if (!ALLOWED_IPS.test(peer.allowedIps)) throw new Error(`invalid allowed-ips ${peer.allowedIps}`);
-      }
-      for (const chunk of chunks(peers, PEERS_PER_COMMAND)) {
-        await run(options.wgBin, ['set', name, ...chunk.flatMap((p) => ['peer', p.publicKey, 'allowed-ips', p.allowedIps])]);
-      }
-    },
-    async removePeers(publicKeys) {
-      for (const key of publicKeys) assertPublicKey(key);
-      for (const chunk of chunks(publicKeys, PEERS_PER_COMMAND)) {
-        await run(options.wgBin, ['set', name, ...chunk.flatMap((key) => ['peer', key, 'remove'])]);
-      }
-    },
+    applyPeerChanges,
+    addPeers: (peers) => applyPeerChanges(peers.map((add) => ({ add }))),
+    removePeers: (publicKeys) => applyPeerChanges(publicKeys.map((remove) => ({ remove }))),
     async dump() {
-      return parseDump((await run(options.wgBin, ['show', name, 'dump'])).stdout);
+      // Yielding parse: a full interface's dump must not stall the requests being served.
+      return parseDumpYielding((await run(options.wgBin, ['show', name, 'dump'])).stdout);
     },
     async exists() {
       try {
@@ -67,6 +68,17 @@ export function createWireGuardInterface(options: InterfaceOptions): WireGuardIn
       }
     },
   };
+}
+
+/** Throws before any argv is built from an invalid key or allowed-ips value. */
+export function assertPeerChange(change: PeerChange): void {
+  if ('remove' in change) return assertPublicKey(change.remove);
+  assertPublicKey(change.add.publicKey);
+  if (!ALLOWED_IPS.test(change.add.allowedIps)) throw new Error(`invalid allowed-ips ${change.add.allowedIps}`);
+}
+
+function peerClause(change: PeerChange): string[] {
+  return 'remove' in change ? ['peer', change.remove, 'remove'] : ['peer', change.add.publicKey, 'allowed-ips', change.add.allowedIps];
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

@@ -1,7 +1,7 @@
 // Composes the real agent (src/agent.ts) around an in-memory registry and the fake runner, and
 // gives tests a one-line way to send GraphQL through app.request().
 import { createAgent } from '../../src/agent.js';
-import { createStaticTokenAuthenticator, hashToken } from '../../src/auth/static-tokens.js';
+import { hashToken } from '../../src/auth/static-tokens.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { FakeRunner } from './fake-runner.js';
@@ -21,10 +21,11 @@ export function createHarness(options: HarnessOptions = {}) {
     runner,
     log: silentLogger,
     now: options.now,
-    authenticate: createStaticTokenAuthenticator([
+    // Beside whatever credentials options.env configures (tokens file, JWT): the config drives auth.
+    tokens: [
       { name: 'admin-token', sha256: hashToken(ADMIN_TOKEN), scopes: ['admin'] },
       { name: 'monitor', sha256: hashToken(READ_TOKEN), scopes: ['read'] },
-    ]),
+    ],
   });
   const { registry, wireguard, service, app } = agent;
 

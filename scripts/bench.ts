@@ -1,0 +1,75 @@
+// `npm run bench [-- --quick] [-- --json]`: measures wgnode beside the limits of this machine, in
+// one run, and prints one table. Servers run in child processes; autocannon runs here. The real
+// interface rows need root (wireguard-go in a network namespace, scripts/lib/testbed.ts); without
+// it they say why and are skipped. See scripts/bench/*.ts for each row.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem, release } from 'node:os';
+import { join } from 'node:path';
+import { measureHttp } from './bench/http.js';
+import { parseOptions } from './bench/options.js';
+import { measureReconcile } from './bench/reconcile.js';
+import { measureRegistryScale } from './bench/registry-scale.js';
+import { measureRevocation } from './bench/revoke.js';
+import { formatTable, skipped, type Row } from './bench/table.js';
+import { createTestbed, privilegeProblem } from './lib/testbed.js';
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  const { sizes } = options;
+  const dir = mkdtempSync(join(tmpdir(), 'wgnode-bench-'));
+  const rows: Row[] = [];
+  const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
+  /** A scenario that throws becomes a row that says so; the others still run. */
+  const wanted = (group: string) => options.only.size === 0 || options.only.has(group);
+  const attempt = async (ids: string[], name: string, run: () => Promise<Row[]>) => {
+    progress(`${name}…`);
+    try {
+      rows.push(...(await run()));
+    } catch (error) {
+      for (const id of ids) rows.push({ id, scenario: name, result: `failed: ${(error as Error).message.split('\n')[0]}`, met: false });
+    }
+  };
+
+  try {
+    if (wanted('http')) await attempt(['1', '2'], 'HTTP floor and disconnect throughput', async () => (await measureHttp(dir, sizes.http)).rows);
+    if (wanted('registry')) await attempt(['5'], 'registry scale', () => measureRegistryScale(dir, sizes.registry));
+    const problem = privilegeProblem();
+    if (!wanted('revoke') && !wanted('reconcile')) {
+      // nothing real to do
+    } else if (problem) {
+      const real = [['4', 'single-request latency, real interface', 'revoke'], ['3', 'mass revocation, real interface', 'revoke'], ['3b', 'bulk revocation, real interface', 'revoke'], ['6', 'reconcile, real interface', 'reconcile']];
+      for (const [id, name, group] of real) if (wanted(group!)) rows.push(skipped(id!, name!, problem));
+    } else {
+      const bed = await createTestbed({ prefix: 'wgb', poolCidrAddress: '10.64.0.1/14' });
+      try {
+        const target = { ns: bed.nodeNs, iface: bed.node.iface };
+        if (wanted('revoke')) {
+          await attempt(['4', '3', '3b'], 'real interface: latency and mass revocation', () => measureRevocation(dir, target, sizes.revoke, sizes.latency));
+          await bed.node.recreate(); // empty again, for the reconcile row
+        }
+        if (wanted('reconcile')) await attempt(['6'], 'reconcile', () => measureReconcile(dir, target, sizes.reconcile));
+      } finally {
+        await bed.teardown();
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  rows.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+  const machine = `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}, Node ${process.version}`;
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ machine, quick: options.quick, sizes, rows }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`wgnode benchmark${options.quick ? ' (--quick: tiny sizes, figures not meaningful)' : ''}\n${machine}\n\n${formatTable(rows)}\n`);
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,52 @@
+// Row 6: one reconcile pass over a full interface (65,000 peers: wireguard-go holds at most
+// 65,536), with drift both ways and every row's counters changed, run inside the agent's process
+// while that process samples its own event-loop delay. Also the agent process's peak RSS.
+import { join } from 'node:path';
+import type { ReconcileReport } from '../../src/reconcile/report.js';
+import { addressOf, agentEnv, allowedIpsOf } from './agent-env.js';
+import type { Sizes } from './options.js';
+import { randomKey, seedRegistry } from './seed.js';
+import { startServer } from './server-process.js';
+import { ms, n0, type Row } from './table.js';
+import { addPeersBulk, type Iface } from './wg.js';
+
+interface PassResult {
+  wallMs: number;
+  report: ReconcileReport;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  peakRssMb: number;
+}
+
+export async function measureReconcile(dir: string, target: Iface, sizes: Sizes['reconcile']): Promise<Row[]> {
+  const { peers, drift } = sizes;
+  const keys = Array.from({ length: peers + 1 }, () => randomKey());
+  // Registry: users 1..peers. Interface: all but the last `drift` of them, plus `drift` strangers.
+  const onInterface = Array.from({ length: peers - drift }, (_, i) => ({ key: keys[i + 1]!, allowedIps: allowedIpsOf(i + 1) }));
+  const strangers = Array.from({ length: drift }, (_, i) => ({ key: randomKey(), allowedIps: allowedIpsOf(peers + 1 + i) }));
+  await addPeersBulk(target, [...onInterface, ...strangers]);
+  const db = join(dir, 'reconcile.db');
+  // rx_bytes 1 in the registry, 0 on the interface: the pass rewrites every present row.
+  seedRegistry({ path: db, firstUser: 1, devices: peers, keyOf: (u) => keys[u]!, addressOf, rxBytes: 1 });
+
+  const agent = await startServer({ kind: 'agent', env: agentEnv(db, { WGNODE_NETNS: target.ns, WGNODE_INTERFACE: target.iface }), noopRunner: false });
+  let pass: PassResult;
+  try {
+    pass = await agent.call<PassResult>('reconcile');
+  } finally {
+    await agent.stop();
+  }
+  const r = pass.report;
+  const expected = r.ok && r.restoredPeers === drift && r.removedUnknownPeers === drift && r.handshakesRecorded === peers - drift;
+  return [
+    {
+      id: '6',
+      scenario: `reconcile: one pass over ${n0(peers)} peers (${drift} missing, ${drift} unknown, ${n0(peers - drift)} rows updated)`,
+      result: `${ms(pass.wallMs)}; event-loop delay p99 ${ms(pass.loopDelayP99Ms)}, max ${ms(pass.loopDelayMaxMs)}; peak RSS ${n0(pass.peakRssMb)} MB`,
+      ratio: `${ms(pass.wallMs)}, p99 ${ms(pass.loopDelayP99Ms)}, ${n0(pass.peakRssMb)} MB`,
+      target: '≤ 1 s, p99 ≤ 50 ms, ≤ 256 MB',
+      met: expected && pass.wallMs <= 1000 && pass.loopDelayP99Ms <= 50 && pass.peakRssMb <= 256,
+      note: expected ? undefined : `unexpected report: ${JSON.stringify(r)}`,
+    },
+  ];
+}

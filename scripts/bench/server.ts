@@ -1,0 +1,65 @@
+// The server under test, in its own process (the load generator is the parent: two event loops,
+// one core each). Kinds: `floor` (bare Hono, fixed JSON body: the ceiling for any request here)
+// and `agent` (the real composition, src/agent.ts, with the real or a no-op command runner).
+// Talks to the parent over IPC: {ready, port} first, then answers {id, cmd} messages.
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createAgent, type ComposedAgent } from '../../src/agent.js';
+import { loadConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/logger.js';
+import type { CommandRunner } from '../../src/wireguard/runner.js';
+
+export type ServerSpec = { kind: 'floor' } | { kind: 'agent'; env: Record<string, string>; noopRunner: boolean };
+export const FLOOR_BODY = { data: { disconnectByUserIdAndDeviceId: true } };
+
+/** Every command succeeds at once: what is left is HTTP + GraphQL + SQLite. */
+const noopRunner: CommandRunner = { run: async () => ({ stdout: '' }) };
+
+const spec = JSON.parse(process.env.BENCH_SERVER ?? '{"kind":"floor"}') as ServerSpec;
+let agent: ComposedAgent | null = null;
+let fetch: (request: Request) => Response | Promise<Response>;
+if (spec.kind === 'floor') {
+  const app = new Hono();
+  app.post('/graphql', (c) => c.json(FLOOR_BODY));
+  fetch = app.fetch;
+} else {
+  agent = createAgent(loadConfig(spec.env), { log: silentLogger, runner: spec.noopRunner ? noopRunner : undefined });
+  fetch = agent.app.fetch;
+}
+
+// The same server setup as src/index.ts.
+const server = serve({ fetch, hostname: '127.0.0.1', port: 0 }, (info) => process.send?.({ ready: true, port: info.port }));
+
+type Command = { id: number; cmd: 'reconcile' | 'stats' | 'stop' };
+
+process.on('message', (message: Command) => {
+  void handle(message.cmd).then(
+    (result) => process.send?.({ id: message.id, ok: true, result }),
+    (error: unknown) => process.send?.({ id: message.id, ok: false, error: String((error as Error)?.stack ?? error) }),
+  );
+});
+
+async function handle(cmd: Command['cmd']): Promise<unknown> {
+  if (cmd === 'stats') return stats();
+  if (cmd === 'stop') {
+    server.close();
+    await agent?.reconciler.stop();
+    agent?.close();
+    setImmediate(() => process.exit(0));
+    return null;
+  }
+  if (!agent) throw new Error('no agent in this server');
+  // One pass, with the event loop's delay sampled every 10 ms while it runs.
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const started = performance.now();
+  const report = await agent.reconciler.runOnce();
+  const wallMs = performance.now() - started;
+  delay.disable();
+  return { wallMs, report, loopDelayP99Ms: delay.percentile(99) / 1e6, loopDelayMaxMs: delay.max / 1e6, ...stats() };
+}
+
+function stats() {
+  return { peakRssMb: process.resourceUsage().maxRSS / 1024, rssMb: process.memoryUsage().rss / 2 ** 20 };
+}

@@ -1,0 +1,38 @@
+// One row per measurement: the absolute figures, the ratio measured in the same run, the target.
+export interface Row {
+  id: string;
+  scenario: string;
+  /** Absolute figures, e.g. "4,120 req/s, p50 14 ms, p99 31 ms". */
+  result: string;
+  /** The ratio (or key figure) the target is about, e.g. "0.62 × floor". */
+  ratio?: string;
+  target?: string;
+  /** true met, false missed, null: no target or skipped. */
+  met?: boolean | null;
+  note?: string;
+}
+
+export function skipped(id: string, scenario: string, why: string): Row {
+  return { id, scenario, result: `skipped: ${why}`, met: null };
+}
+
+export function formatTable(rows: readonly Row[]): string {
+  const header = ['#', 'scenario', 'result', 'ratio', 'target', 'met'];
+  const lines = [header, header.map(() => '---')];
+  for (const r of rows) {
+    const met = r.met === true ? 'yes' : r.met === false ? 'NO' : '';
+    lines.push([r.id, r.scenario, r.result + (r.note ? ` (${r.note})` : ''), r.ratio ?? '', r.target ?? '', met]);
+  }
+  return lines.map((cells) => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`).join('\n');
+}
+
+export const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
+export const n1 = (x: number) => x.toFixed(1);
+export const n2 = (x: number) => x.toFixed(2);
+export const ms = (x: number) => `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`;
+
+/** "2 × 503" style summary of unexpected statuses, or "". */
+export function unexpectedNote(unexpected: Record<string, number>): string {
+  const parts = Object.entries(unexpected).map(([status, n]) => `${n} × ${status}`);
+  return parts.length ? `unexpected: ${parts.join(', ')}` : '';
+}

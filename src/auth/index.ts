@@ -1,0 +1,40 @@
+// One Authenticator from every configured credential source: the static admin token, the tokens
+// file, and control-plane JWTs. Opaque tokens are checked first (a hash and a compare); only a
+// token shaped like a JWT pays for a signature check.
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { createJwtAuthenticator, loadVerificationKey, looksLikeJwt } from './jwt.js';
+import type { Authenticator } from './principal.js';
+import { createStaticTokenAuthenticator, hashToken, type StaticToken } from './static-tokens.js';
+import { createTokensFileAuthenticator } from './tokens-file-auth.js';
+
+export interface AuthenticatorOptions {
+  config: Pick<Config, 'adminToken' | 'tokensFile' | 'jwt'>;
+  log: Logger;
+  /** More static tokens beside the configured ones (tests). */
+  extraTokens?: readonly StaticToken[];
+}
+
+export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  const { config, log } = options;
+  const staticTokens: StaticToken[] = [...(options.extraTokens ?? [])];
+  if (config.adminToken) staticTokens.push({ name: 'admin-token', sha256: hashToken(config.adminToken), scopes: ['admin'] });
+  const opaque = [createStaticTokenAuthenticator(staticTokens)];
+  if (config.tokensFile) opaque.push(createTokensFileAuthenticator({ path: config.tokensFile, log }));
+  const jwt = config.jwt ? createJwtAuthenticator({ config: config.jwt, key: loadVerificationKey(config.jwt.publicKeyFile), log }) : null;
+  if (!staticTokens.length && !config.tokensFile && !jwt) {
+    log.warn('no credentials configured (WGNODE_ADMIN_TOKEN, WGNODE_TOKENS_FILE, WGNODE_JWT_PUBLIC_KEY_FILE): every GraphQL request will be refused');
+  }
+
+  return async function authenticate(token) {
+    for (const check of opaque) {
+      const principal = await check(token);
+      if (principal) return principal;
+    }
+    return jwt && looksLikeJwt(token) ? jwt(token) : null;
+  };
+}
+
+export type { Authenticator, Principal } from './principal.js';
+export { addToken, removeToken, readTokensFile, SCOPES, type TokensFile, type TokenRecord } from './tokens-file.js';
+export { hashToken, type StaticToken } from './static-tokens.js';

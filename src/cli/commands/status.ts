@@ -1,0 +1,100 @@
+// `wgnode status`: the interface, its peers, sessions active/online/ending, the last reconcile and
+// its drift, and which wgnode answers.
+import { VERSION } from '../../version.js';
+import { CliError } from '../errors.js';
+import { formatDuration, relativeTime, type Style } from '../format.js';
+import type { RegisterCommand } from './types.js';
+
+const REPORT = `reconcileReport { at durationMs ok error peersOnInterface removedUnknownPeers finishedIntents restoredPeers endedIdleSessions handshakesRecorded }`;
+
+const query = (withReport: boolean) => /* GraphQL */ `
+  query wgnodeStatus {
+    node { interface publicKey listenPort endpoint address addressPool version startedAt }
+    active: sessions(status: ACTIVE, first: 1) { totalCount }
+    online: sessions(online: true, first: 1) { totalCount }
+    ending: sessions(status: ENDING, first: 1) { totalCount }
+    ${withReport ? REPORT : ''}
+  }
+`;
+
+export interface ReconcileReport {
+  at: string;
+  durationMs: number;
+  ok: boolean;
+  error: string | null;
+  peersOnInterface: number;
+  removedUnknownPeers: number;
+  finishedIntents: number;
+  restoredPeers: number;
+  endedIdleSessions: number;
+  handshakesRecorded: number;
+}
+
+export const registerStatus: RegisterCommand = (program, action) => {
+  program
+    .command('status')
+    .description('show the interface, its peers, sessions (active, online, pending removal), the last reconcile and the version')
+    .action(
+      action(async (ctx) => {
+        const client = ctx.client();
+        let data;
+        try {
+          data = await client.graphql(query(true));
+        } catch (error) {
+          // A node that predates the reconcile report still answers everything else.
+          if (!(error instanceof CliError && /reconcileReport/.test(error.message))) throw error;
+          data = { ...(await client.graphql(query(false))), reconcileReport: null };
+        }
+        const status = {
+          node: data.node,
+          sessions: { active: data.active.totalCount, online: data.online.totalCount, ending: data.ending.totalCount },
+          reconcile: (data.reconcileReport ?? null) as ReconcileReport | null,
+          cli: { version: VERSION },
+        };
+        ctx.print(status, () => formatStatus(status, ctx.io.now(), ctx.style));
+      }),
+    );
+};
+
+function formatStatus(
+  s: { node: any; sessions: { active: number; online: number; ending: number }; reconcile: ReconcileReport | null },
+  now: number,
+  style: Style,
+): string {
+  const { node, reconcile } = s;
+  const lines: [string, string][] = [
+    // "up" only when the last pass read it: the key is remembered after the interface goes away.
+    ['interface', node.publicKey && reconcile?.ok !== false ? `${node.interface}  ${style.green('up')}  port ${node.listenPort}` : `${node.interface}  ${style.red('not answering')}`],
+    ['public key', node.publicKey ?? '-'],
+    ['address', `${node.address}  (pool ${node.addressPool})`],
+  ];
+  if (node.endpoint) lines.push(['endpoint', node.endpoint]);
+  lines.push(['peers', reconcile?.ok ? `${reconcile.peersOnInterface} on the interface (at the last reconcile)` : '-']);
+  const ending = s.sessions.ending > 0 ? style.yellow(`${s.sessions.ending} pending removal`) : '0 pending removal';
+  lines.push(['sessions', `${s.sessions.active} active, ${s.sessions.online} online, ${ending}`]);
+  lines.push(['reconcile', formatReconcile(reconcile, now, style)]);
+  if (reconcile && drift(reconcile)) lines.push(['drift', formatDrift(reconcile)]);
+  lines.push(['version', `wgnode ${node.version}, up ${relativeTime(node.startedAt, now).replace(' ago', '')} (since ${node.startedAt})`]);
+  const width = Math.max(...lines.map(([k]) => k.length));
+  return lines.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join('');
+}
+
+function formatReconcile(r: ReconcileReport | null, now: number, style: Style): string {
+  if (!r) return style.yellow('no report yet');
+  const outcome = r.ok ? style.green('ok') : style.red(`failed: ${r.error ?? 'unknown error'}`);
+  return `${relativeTime(r.at, now)}, ${outcome} (${formatDuration(r.durationMs)})${r.ok && !drift(r) ? ', no drift' : ''}`;
+}
+
+function drift(r: ReconcileReport): number {
+  return r.removedUnknownPeers + r.finishedIntents + r.restoredPeers + r.endedIdleSessions;
+}
+
+function formatDrift(r: ReconcileReport): string {
+  const parts = [
+    [r.removedUnknownPeers, 'unknown peers removed'],
+    [r.finishedIntents, 'pending removals finished'],
+    [r.restoredPeers, 'missing peers restored'],
+    [r.endedIdleSessions, 'idle sessions ended'],
+  ] as const;
+  return parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`).join(', ');
+}

@@ -1,0 +1,29 @@
+// The drift report: what the last reconcile pass found and repaired (the CLI's `status` and
+// monitoring read it). Persisted by the reconciler, so it survives a restart.
+import type { ReconcileReport } from '../../reconcile/report.js';
+import type { SchemaModule } from '../build-schema.js';
+
+export function createReconcileModule(deps: { reconciler: { lastReport(): ReconcileReport | null } }): SchemaModule {
+  return {
+    typeDefs: /* GraphQL */ `
+      type ReconcileReport {
+        at: String!
+        durationMs: Int!
+        ok: Boolean!
+        error: String
+        peersOnInterface: Int!
+        removedUnknownPeers: Int!
+        finishedIntents: Int!
+        restoredPeers: Int!
+        endedIdleSessions: Int!
+        handshakesRecorded: Int!
+      }
+
+      extend type Query {
+        "The last reconcile pass; null before the first."
+        reconcileReport: ReconcileReport
+      }
+    `,
+    resolvers: { Query: { reconcileReport: () => deps.reconciler.lastReport() } },
+  };
+}

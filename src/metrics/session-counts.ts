@@ -1,0 +1,12 @@
+// Session gauges, read at scrape time from the registry's indexed counts (never a dump).
+import type { Registry } from '../registry/index.js';
+import type { SessionCounts } from './metrics.js';
+
+export function registrySessionCounts(registry: Pick<Registry, 'sessions'>, onlineWindowS: number, now: () => number = Date.now): SessionCounts {
+  const { sessions } = registry;
+  return {
+    active: () => sessions.count({ status: 'ACTIVE' }),
+    ending: () => sessions.count({ status: 'ENDING' }),
+    online: () => sessions.count({ online: { value: true, since: now() - onlineWindowS * 1000 } }),
+  };
+}

@@ -1,0 +1,165 @@
+// The reconciler: makes the interface and the registry agree, at start-up and on an interval.
+// A pass reads the dump FIRST and the registry after it: a connect commits its session before it
+// adds its peer, so every peer in the dump has its row visible by then (the other order would
+// make a fresh peer look unknown and remove it). Passes are single-flight.
+import type { Logger } from '../logger.js';
+import type { Registry } from '../registry/index.js';
+import type { PeerCommands } from '../sessions/index.js';
+import type { WireGuardInterface } from '../wireguard/interface.js';
+import { planReconcileYielding } from './plan.js';
+import { readLiveActivity } from './slices.js';
+import { applyPlan, type RepairCounts } from './repairs.js';
+import { emptyReport, repairCount, REPORT_STATE_KEY, type ReconcileReport } from './report.js';
+
+export interface ReconcilerOptions {
+  registry: Registry;
+  wireguard: Pick<WireGuardInterface, 'dump'>;
+  /** Adds and removals go through the agent's PeerCommands (the coalescer), never around it. */
+  peers: PeerCommands;
+  log: Logger;
+  staticPeers: ReadonlySet<string>;
+  intervalMs: number;
+  onlineWindowS: number;
+  /** 0 = never. */
+  idleTimeoutS: number;
+  now?: () => number;
+  /** Called after every pass (metrics: duration, repairs by kind). */
+  onReport?: (report: ReconcileReport) => void;
+}
+
+export interface InterfaceInfo {
+  publicKey: string;
+  listenPort: number;
+}
+
+export interface Reconciler {
+  /** Runs a pass that starts after this call (joins the queued one if a pass is in flight). Never rejects. */
+  runOnce(): Promise<ReconcileReport>;
+  /** First pass now, then one every intervalMs; resolves with the first pass's report. */
+  start(): Promise<ReconcileReport>;
+  /** No more passes; resolves once the one in flight (if any) is done. */
+  stop(): Promise<void>;
+  /** The last pass (this process's, else the one persisted by the previous run); null before any. */
+  lastReport(): ReconcileReport | null;
+  /** When this process last completed a successful pass (ms); null before one. */
+  lastSuccessAt(): number | null;
+  /** The interface's public key and listen port from the last dump (never its private key). */
+  interfaceInfo(): InterfaceInfo | null;
+  readonly intervalMs: number;
+}
+
+export function createReconciler(options: ReconcilerOptions): Reconciler {
+  const { registry, log } = options;
+  const now = options.now ?? Date.now;
+  let last: ReconcileReport | null = readPersisted(registry);
+  let lastSuccess: number | null = null;
+  let info: InterfaceInfo | null = null;
+  let running: Promise<ReconcileReport> | null = null;
+  let queued: Promise<ReconcileReport> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+
+  async function pass(): Promise<ReconcileReport> {
+    const startedAt = now();
+    const report = emptyReport(startedAt);
+    const counts: RepairCounts = report;
+    try {
+      const dump = await options.wireguard.dump();
+      info = { publicKey: dump.publicKey, listenPort: dump.listenPort };
+      report.peersOnInterface = dump.peers.length;
+      // Read and planned in slices, yielding between them: a full interface must not stall requests.
+      const live = await readLiveActivity(registry);
+      const plan = await planReconcileYielding(dump.peers, live, { staticPeers: options.staticPeers, now: startedAt, idleTimeoutS: options.idleTimeoutS });
+      await applyPlan({ registry, peers: options.peers, now, idleTimeoutS: options.idleTimeoutS }, plan, counts);
+    } catch (error) {
+      report.ok = false;
+      report.error = describe(error);
+    }
+    report.durationMs = Math.max(0, now() - startedAt);
+    finish(report, startedAt);
+    return report;
+  }
+
+  function finish(report: ReconcileReport, startedAt: number): void {
+    last = report;
+    if (report.ok) lastSuccess = startedAt;
+    try {
+      registry.state.putJson(REPORT_STATE_KEY, report);
+    } catch (error) {
+      log.warn({ err: error }, 'could not persist the reconcile report');
+    }
+    if (!report.ok) log.warn({ reconcile: report }, 'reconcile pass failed; the registry keeps the intent and the next pass retries');
+    else if (repairCount(report) > 0) log.info({ reconcile: report }, 'reconcile pass repaired drift');
+    try {
+      options.onReport?.(report);
+    } catch (error) {
+      log.error({ err: error }, 'reconcile onReport hook failed');
+    }
+  }
+
+  function runOnce(): Promise<ReconcileReport> {
+    if (!running) {
+      running = pass().finally(() => (running = null));
+      return running;
+    }
+    // A pass in flight may have read the registry before the caller's change: queue one more.
+    queued ??= running.then(() => {
+      queued = null;
+      return runOnce();
+    });
+    return queued;
+  }
+
+  let lastStart = 0;
+  // Each start() begins a generation; a pass of an older one (stopped meanwhile) schedules nothing.
+  let generation = 0;
+  function schedule(of: number): void {
+    if (stopped || of !== generation) return;
+    // Fixed rate: the next pass starts one interval after the last one STARTED (never two at
+    // once), so a drift waits at most one interval plus a pass.
+    const delay = Math.max(0, lastStart + options.intervalMs - performance.now());
+    timer = setTimeout(() => void tick(of), delay);
+    // The HTTP server keeps the process alive; the timer alone must not.
+    timer.unref();
+  }
+
+  function tick(of: number): Promise<ReconcileReport> {
+    lastStart = performance.now();
+    const report = runOnce();
+    void report.finally(() => schedule(of));
+    return report;
+  }
+
+  return {
+    runOnce,
+    start() {
+      if (!stopped && generation > 0) return runOnce(); // already running
+      stopped = false;
+      return tick(++generation);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      while (running || queued) await (queued ?? running);
+    },
+    lastReport: () => last,
+    lastSuccessAt: () => lastSuccess,
+    interfaceInfo: () => info,
+    intervalMs: options.intervalMs,
+  };
+}
+
+function readPersisted(registry: Registry): ReconcileReport | null {
+  try {
+    return registry.state.getJson<ReconcileReport>(REPORT_STATE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/** A short reason for the report and /readyz: the error's message, never a command's output. */
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]!.slice(0, 300);
+}

@@ -1,0 +1,42 @@
+// What one reconcile pass did. The shape is the GraphQL ReconcileReport type (the CLI and the
+// metrics read it), and the last one is kept in node_state so it survives a restart.
+export interface ReconcileReport {
+  /** ISO time the pass started. */
+  at: string;
+  durationMs: number;
+  ok: boolean;
+  /** Why the pass failed (a command or the registry); null when ok. */
+  error: string | null;
+  peersOnInterface: number;
+  /** Peers no live session owns (not static): unauthorized access, removed. */
+  removedUnknownPeers: number;
+  /** ENDING sessions whose removal this pass confirmed (now ENDED). */
+  finishedIntents: number;
+  /** ACTIVE sessions whose missing (or altered) peer this pass put back. */
+  restoredPeers: number;
+  endedIdleSessions: number;
+  /** Session rows whose handshake time or byte counters changed and were written. */
+  handshakesRecorded: number;
+}
+
+export const REPORT_STATE_KEY = 'reconcile.lastReport';
+
+export function emptyReport(at: number): ReconcileReport {
+  return {
+    at: new Date(at).toISOString(),
+    durationMs: 0,
+    ok: true,
+    error: null,
+    peersOnInterface: 0,
+    removedUnknownPeers: 0,
+    finishedIntents: 0,
+    restoredPeers: 0,
+    endedIdleSessions: 0,
+    handshakesRecorded: 0,
+  };
+}
+
+/** Repairs only: handshakes are bookkeeping, not drift. */
+export function repairCount(report: ReconcileReport): number {
+  return report.removedUnknownPeers + report.finishedIntents + report.restoredPeers + report.endedIdleSessions;
+}

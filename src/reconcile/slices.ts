@@ -1,0 +1,28 @@
+// A reconcile pass over a full interface touches 65,000 rows; done in one go it blocks the event
+// loop for most of a second and every request waits. These helpers do the same work in slices
+// and yield between them (setImmediate: pending I/O, i.e. requests, runs first).
+import type { HandshakeUpdate, LiveActivity, Registry } from '../registry/index.js';
+
+export const ROWS_PER_SLICE = 2000;
+
+export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Every live session, read in keyset pages by address with a yield between pages. */
+export async function readLiveActivity(registry: Registry, pageSize = ROWS_PER_SLICE * 2): Promise<LiveActivity[]> {
+  const all: LiveActivity[] = [];
+  for (let after = -1; ; ) {
+    const page = registry.sessions.liveActivityPage(after, pageSize);
+    for (const row of page) all.push(row);
+    if (page.length < pageSize) return all;
+    after = page[page.length - 1]!.address;
+    await yieldToLoop();
+  }
+}
+
+/** Bookkeeping, not intent: written in short transactions, yielding between them. */
+export async function recordHandshakesInSlices(registry: Registry, updates: readonly HandshakeUpdate[]): Promise<void> {
+  for (let i = 0; i < updates.length; i += ROWS_PER_SLICE) {
+    registry.transaction(() => registry.sessions.recordHandshakes(updates.slice(i, i + ROWS_PER_SLICE)));
+    if (i + ROWS_PER_SLICE < updates.length) await yieldToLoop();
+  }
+}

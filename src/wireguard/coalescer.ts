@@ -1,0 +1,108 @@
+// Concurrent peer changes share `wg set` calls. Spawning `wg` costs milliseconds whatever it
+// carries, so while one call is in flight the next requests queue, and then go out together:
+// one queue, flushed in order, so a remove queued after an add of the same key wins (wg applies
+// clauses left to right). Each request still answers for its own peers only: when a shared call
+// fails, every request of that batch is retried on its own and learns its own fate.
+// (It satisfies the use cases' PeerCommands structurally: wireguard does not import sessions.)
+import { assertPeerChange, PEERS_PER_COMMAND, type PeerChange, type PeerSpec, type WireGuardInterface } from './interface.js';
+
+/** Failures in a row, when retrying a failed batch one request at a time, before giving up on the rest. */
+export const GIVE_UP_AFTER = 3;
+
+interface Pending {
+  changes: readonly PeerChange[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export interface PeerCoalescer {
+  addPeers(peers: readonly PeerSpec[]): Promise<void>;
+  /** Resolves once these peers are confirmed gone (idempotent: absent peers succeed). */
+  removePeers(publicKeys: readonly string[]): Promise<void>;
+  /** Resolves when nothing is queued or in flight (tests, shutdown). */
+  idle(): Promise<void>;
+}
+
+export interface CoalescerOptions {
+  /** Clauses per shared call; a request larger than this still goes out whole (the interface splits it). */
+  maxClauses?: number;
+}
+
+export function createPeerCoalescer(
+  wireguard: Pick<WireGuardInterface, 'applyPeerChanges'>,
+  options: CoalescerOptions = {},
+): PeerCoalescer {
+  const maxClauses = options.maxClauses ?? PEERS_PER_COMMAND;
+  const queue: Pending[] = [];
+  let flushing: Promise<void> | null = null;
+
+  function submit(changes: readonly PeerChange[]): Promise<void> {
+    // A bad key fails its own request here, before it can spoil a shared argv.
+    try {
+      for (const change of changes) assertPeerChange(change);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (changes.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      queue.push({ changes, resolve, reject });
+      // Started on a microtask, so requests queued in the same tick share the first call too.
+      flushing ??= Promise.resolve().then(drain);
+    });
+  }
+
+  async function drain(): Promise<void> {
+    try {
+      while (queue.length > 0) await runBatch(takeBatch());
+    } finally {
+      flushing = null;
+    }
+  }
+
+  /** Requests from the head of the queue, in order, up to maxClauses clauses (at least one request). */
+  function takeBatch(): Pending[] {
+    let clauses = queue[0]!.changes.length;
+    let n = 1;
+    while (n < queue.length && clauses + queue[n]!.changes.length <= maxClauses) clauses += queue[n++]!.changes.length;
+    return queue.splice(0, n);
+  }
+
+  async function runBatch(batch: Pending[]): Promise<void> {
+    let lastError: unknown;
+    try {
+      await wireguard.applyPeerChanges(batch.length === 1 ? batch[0]!.changes : batch.flatMap((p) => p.changes));
+      for (const p of batch) p.resolve();
+      return;
+    } catch (error) {
+      if (batch.length === 1) return batch[0]!.reject(error);
+    }
+    // The shared call failed: we cannot tell whose clause it was, so each request tries alone,
+    // in the original order (keeps add-then-remove of one key right). Removal is idempotent.
+    // When the interface itself is failing (gone, wg missing), trying thousands one by one only
+    // delays every answer: after a few failures in a row the rest get the same (honest) error.
+    let failedInARow = 0;
+    for (const p of batch) {
+      if (failedInARow >= GIVE_UP_AFTER) {
+        p.reject(lastError);
+        continue;
+      }
+      try {
+        await wireguard.applyPeerChanges(p.changes);
+        failedInARow = 0;
+        p.resolve();
+      } catch (error) {
+        failedInARow++;
+        lastError = error;
+        p.reject(error);
+      }
+    }
+  }
+
+  return {
+    addPeers: (peers) => submit(peers.map((add) => ({ add }))),
+    removePeers: (publicKeys) => submit(publicKeys.map((remove) => ({ remove }))),
+    async idle() {
+      while (flushing) await flushing;
+    },
+  };
+}

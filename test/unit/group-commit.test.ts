@@ -1,0 +1,58 @@
+import { describe, expect, it, vi } from 'vitest';
+import { createHarness, seedDevice } from '../support/harness.js';
+import { testKey } from '../support/keys.js';
+
+async function seeded(users: number) {
+  const h = createHarness();
+  for (let u = 1; u <= users; u++) await seedDevice(h, u, 1, [testKey(u)]);
+  return h;
+}
+
+const statusOf = (h: ReturnType<typeof createHarness>, user: number) =>
+  h.registry.db.prepare('SELECT status FROM sessions WHERE user_id = ?').pluck().get(user);
+
+describe('group commit of revocations', () => {
+  it('concurrent revocations share transactions, and each answers for itself', async () => {
+    const h = await seeded(10);
+    const transaction = vi.spyOn(h.registry, 'transaction');
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => h.service.disconnectDevice({ actor: 't', userId: i + 1, deviceId: 1 })),
+    );
+    expect(answers).toEqual(Array(10).fill(true));
+    // One transaction per request would be 20 (intent + settlement).
+    expect(transaction.mock.calls.length).toBeLessThanOrEqual(4);
+    for (let u = 1; u <= 10; u++) expect(statusOf(h, u)).toBe('ENDED');
+  });
+
+  it('a request that throws inside the shared transaction is rolled back alone', async () => {
+    const h = await seeded(3);
+    const real = h.registry.devices.deactivate;
+    vi.spyOn(h.registry.devices, 'deactivate').mockImplementation((row) => {
+      if (row.userId === 2) {
+        real(row); // the change is made, then the request fails: its savepoint must undo it
+        throw new Error('disk on fire');
+      }
+      return real(row);
+    });
+    const results = await Promise.allSettled([1, 2, 3].map((userId) => h.service.deactivateDevice({ actor: 't', userId, deviceId: 1 })));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(h.registry.devices.get(1, 1)?.status).toBe('DEACTIVATED');
+    expect(h.registry.devices.get(2, 1)?.status).toBe('ACTIVE');
+    expect(h.registry.devices.get(3, 1)?.status).toBe('DEACTIVATED');
+    expect(statusOf(h, 2)).toBe('ACTIVE');
+    expect(h.runner.peers.has(testKey(2))).toBe(true);
+    expect(h.runner.peers.has(testKey(1))).toBe(false);
+  });
+
+  it('a refusal in the shared transaction keeps its audit row and answers its own error', async () => {
+    const h = await seeded(2);
+    const results = await Promise.allSettled([
+      h.service.disconnectDevice({ actor: 't', userId: 1, deviceId: 1 }),
+      h.service.disconnectDevice({ actor: 't', userId: 9, deviceId: 1 }),
+    ]);
+    expect(results[0]).toEqual({ status: 'fulfilled', value: true });
+    expect(results[1]).toMatchObject({ status: 'rejected', reason: { code: 'NOT_FOUND' } });
+    const refused = h.registry.db.prepare(`SELECT outcome FROM audit_log WHERE user_id = 9`).pluck().all();
+    expect(refused).toEqual(['refused:NOT_FOUND']);
+  });
+});
