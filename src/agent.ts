@@ -56,6 +56,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     log,
     now: overrides.now,
     maxDevicesPerUser: config.maxDevicesPerUser,
+    staticPeers: config.staticPeers,
   });
 
   // Makes the interface and the registry agree; started by index.ts (tests call runOnce).

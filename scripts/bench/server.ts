@@ -31,6 +31,9 @@ if (spec.kind === 'floor') {
 // The same server setup as src/index.ts.
 const server = serve({ fetch, hostname: '127.0.0.1', port: 0 }, (info) => process.send?.({ ready: true, port: info.port }));
 
+// A benchmark that dies (Ctrl-C, a crash) must not leave its servers running.
+process.on('disconnect', () => process.exit(0));
+
 type Command = { id: number; cmd: 'reconcile' | 'stats' | 'stop' };
 
 process.on('message', (message: Command) => {

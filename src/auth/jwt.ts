@@ -87,7 +87,7 @@ export function createJwtAuthenticator(options: { config: JwtConfig; key: Verifi
     if (!looksLikeJwt(token)) return null;
     const hit = verified.get(token);
     if (hit) {
-      if (now() <= hit.until) return hit.principal;
+      if (now() < hit.until) return hit.principal;
       verified.delete(token);
     }
     let payload: JWTPayload;
@@ -112,7 +112,8 @@ export function createJwtAuthenticator(options: { config: JwtConfig; key: Verifi
 /** RFC 9068: `scope` is a space-separated string. Unknown scopes are ignored, not errors. */
 export function principalFromClaims(payload: JWTPayload): Principal | null {
   const sub = payload.sub;
-  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200 || /[\u0000-\u001f\u007f]/.test(sub)) return null;
+  // The subject is the audit log's actor: no control characters or bidi overrides to garble it.
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200 || /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(sub)) return null;
   if (RESERVED_NAMES.has(sub)) return null;
   const claimed = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
   const scopes = new Set(claimed.filter((s) => (SCOPES as readonly string[]).includes(s)));

@@ -44,6 +44,8 @@ export async function connectDevice(
     const device = registry.devices.get(userId, deviceId);
     if (!device) return refuse(deps, audit, errors.userOrDeviceNotFound());
     if (device.status !== 'ACTIVE') return refuse(deps, audit, errors.deviceDeactivated());
+    // A static peer's allowed-ips belong to the operator: a session must not overwrite them.
+    if (deps.staticPeers?.has(publicKey)) return refuse(deps, audit, errors.publicKeyInUse());
     const holder = registry.sessions.liveByKey(publicKey);
     if (holder) {
       // A retry of the same connect gets the same session back instead of a second peer.

@@ -18,6 +18,8 @@ export interface UseCaseDeps {
   log: Logger;
   now?: () => number;
   maxDevicesPerUser: number;
+  /** Keys the operator manages by hand (WGNODE_STATIC_PEERS): never given to a session. */
+  staticPeers?: ReadonlySet<string>;
 }
 
 /** Who asked: a token's name, a JWT subject, or "local" for the operator's socket. */

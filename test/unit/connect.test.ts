@@ -115,3 +115,13 @@ describe('connectDevice', () => {
     expect(h.runner.calls).toEqual([]);
   });
 });
+
+describe('connectDevice and static peers', () => {
+  it('refuses a key the operator manages by hand (WGNODE_STATIC_PEERS), touching nothing', async () => {
+    h = createHarness({ env: { WGNODE_STATIC_PEERS: testKey(42) } });
+    await seedDevice(h, 1, 1, []);
+    const res = await h.gql(CONNECT, { userId: 1, deviceId: 1, publicKey: testKey(42) });
+    expect([res.status, res.body.errors[0].extensions.code]).toEqual([400, 'PUBLIC_KEY_IN_USE']);
+    expect(h.runner.calls).toEqual([]);
+  });
+});
