@@ -5,24 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestbed, generateKeyPair, privilegeProblem, type Testbed } from '../../scripts/lib/testbed.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTestbed, generateKeyPair, type Testbed } from '../../scripts/lib/testbed.js';
+import { describeE2E } from '../support/e2e.js';
 import { startWgnode, waitFor, type WgnodeProcess } from './lib/wgnode-process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const problem = privilegeProblem();
-if (problem !== null) console.warn(`cli e2e skipped: ${problem}`);
-
-describe.runIf(problem !== null && Boolean(process.env.CI))('cli e2e prerequisites (CI)', () => {
-  it('can build network namespaces', () => {
-    throw new Error(`CI cannot run the cli e2e tests: ${problem}`);
-  });
-});
 
 const ACTIVATE = `mutation ($u: Int!, $d: Int!) { activateDevice(userId: $u, deviceId: $d) { status } }`;
 const CONNECT = `mutation ($u: Int!, $d: Int!, $k: String!) { connectDevice(userId: $u, deviceId: $d, publicKey: $k) { id address } }`;
 
-describe.skipIf(problem !== null)('wgnode CLI e2e (wireguard-go)', () => {
+describeE2E('wgnode CLI e2e (wireguard-go)', () => {
   let tb: Testbed;
   let server: WgnodeProcess;
   let dir: string;

@@ -5,18 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestbed, privilegeProblem, type Testbed } from '../../scripts/lib/testbed.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTestbed, type Testbed } from '../../scripts/lib/testbed.js';
+import { describeE2E } from '../support/e2e.js';
 import { startWgnode, waitFor, type WgnodeProcess } from './lib/wgnode-process.js';
-
-const problem = privilegeProblem();
-if (problem !== null) console.warn(`crash-revocation e2e skipped: ${problem}`);
-
-describe.runIf(problem !== null && Boolean(process.env.CI))('crash-revocation e2e prerequisites (CI)', () => {
-  it('can build network namespaces', () => {
-    throw new Error(`CI cannot run the crash-revocation e2e test: ${problem}`);
-  });
-});
 
 const DEVICES = 300;
 const KILL_AFTER = 100; // answers
@@ -48,7 +40,7 @@ function readRegistry(dbPath: string) {
   }
 }
 
-describe.skipIf(problem !== null)('kill -9 during mass revocation (wireguard-go)', () => {
+describeE2E('kill -9 during mass revocation (wireguard-go)', () => {
   let tb: Testbed;
   let server: WgnodeProcess | undefined;
   let dir: string;

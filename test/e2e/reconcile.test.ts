@@ -7,18 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestbed, generateKeyPair, privilegeProblem, type Testbed } from '../../scripts/lib/testbed.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTestbed, generateKeyPair, type Testbed } from '../../scripts/lib/testbed.js';
+import { describeE2E } from '../support/e2e.js';
 import { startWgnode, waitFor, type WgnodeProcess } from './lib/wgnode-process.js';
-
-const problem = privilegeProblem();
-if (problem !== null) console.warn(`reconcile e2e skipped: ${problem}`);
-
-describe.runIf(problem !== null && Boolean(process.env.CI))('reconcile e2e prerequisites (CI)', () => {
-  it('can build network namespaces', () => {
-    throw new Error(`CI cannot run the reconcile e2e tests: ${problem}`);
-  });
-});
 
 const INTERVAL_MS = 500;
 // One interval, plus room for a pass and a loaded 2-core machine: "within one interval" with slack.
@@ -34,7 +26,7 @@ const DEVICE = `query ($u: Int!, $d: Int!) { device(userId: $u, deviceId: $d) { 
 const randomKey = () => randomBytes(32).toString('base64');
 const answer = (res: { body: any }) => (res.body.data ? String(Object.values(res.body.data)[0] === true) : res.body.errors[0].extensions.code);
 
-describe.skipIf(problem !== null)('reconciler e2e (wireguard-go)', () => {
+describeE2E('reconciler e2e (wireguard-go)', () => {
   let tb: Testbed;
   let server: WgnodeProcess;
   let dir: string;

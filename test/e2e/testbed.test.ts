@@ -1,19 +1,9 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { it, expect, beforeAll, afterAll } from 'vitest';
 import { execa } from 'execa';
-import { createTestbed, generateKeyPair, privilegeProblem, type Testbed } from '../../scripts/lib/testbed.js';
+import { createTestbed, generateKeyPair, type Testbed } from '../../scripts/lib/testbed.js';
+import { describeE2E } from '../support/e2e.js';
 
-const problem = privilegeProblem();
-const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
-if (problem !== null && !inCi) console.warn(`testbed e2e skipped: ${problem}`);
-
-// In CI a missing privilege is a broken runner, not a reason to skip.
-describe.runIf(problem !== null && inCi)('testbed prerequisites (CI)', () => {
-  it('can build network namespaces', () => {
-    throw new Error(`CI cannot run the e2e testbed: ${problem}`);
-  });
-});
-
-describe.skipIf(problem !== null)('testbed', () => {
+describeE2E('testbed', () => {
   let tb: Testbed;
   const nsList = async () => (await execa('ip', ['netns', 'list'])).stdout;
   const onNode = (args: string[]) => execa('ip', ['netns', 'exec', tb.nodeNs, 'wg', ...args]);
