@@ -18,6 +18,7 @@ import { createLogger, type Logger } from './logger.js';
 import { formatIpv4 } from './net.js';
 import { createReconciler } from './reconcile/reconciler.js';
 import type { ReconcileReport } from './reconcile/report.js';
+import { startWalCheckpointer } from './registry/checkpointer.js';
 import { openRegistry } from './registry/index.js';
 import { createSessionService } from './sessions/index.js';
 import { VERSION } from './version.js';
@@ -39,6 +40,8 @@ export interface AgentOverrides {
 export function createAgent(config: Config, overrides: AgentOverrides = {}) {
   const log = overrides.log ?? createLogger({ level: config.logLevel });
   const registry = openRegistry({ path: config.dbPath, pool: config.pool, interfaceAddress: config.interfaceAddress });
+  // WAL checkpoints (and their fsyncs) in a worker thread, not at the end of a request's commit.
+  const checkpointer = startWalCheckpointer(registry.db, config.dbPath, { log });
   const metrics = createMetrics({ sessions: registrySessionCounts(registry, config.onlineWindowS, overrides.now) });
   const runner = instrumentRunner(overrides.runner ?? createExecaRunner({ timeoutMs: config.commandTimeoutMs }), metrics);
   const wireguard = createWireGuardInterface({
@@ -128,6 +131,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
       await reconciler.runOnce();
     },
     close(): void {
+      checkpointer?.stop();
       registry.close();
     },
   };

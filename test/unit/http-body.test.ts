@@ -1,6 +1,6 @@
 // The /graphql body as the Node server reads it (src/http/body.ts reads the IncomingMessage
 // directly there, not through the web Request): same answers and the same size limit.
-import { request } from 'node:http';
+import { request, type Server } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, seedDevice, ADMIN_TOKEN, DISCONNECT } from '../support/harness.js';
@@ -36,7 +36,11 @@ describe('the /graphql body under the Node server', () => {
       server = serve({ fetch: h.app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => ((port = info.port), resolve()));
     });
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    (server as Server).closeAllConnections(); // idle keep-alive sockets would hold close() for 5 s
+    await closed;
+  });
 
   it('answers a mutation read from the Node request', async () => {
     const res = await post(port, JSON.stringify({ query: DISCONNECT, variables: { userId: 1, deviceId: 1 } }));
