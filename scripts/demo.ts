@@ -47,7 +47,8 @@ async function main(): Promise<number> {
       WGNODE_PUBLIC_ENDPOINT: `${testbed.nodeUnderlayIp}:${testbed.node.listenPort}`,
       WGNODE_RECONCILE_INTERVAL_MS: '2000',
     });
-    running = await startAgent(config, { log: createLogger({ level: selfTest ? 'warn' : 'info' }) });
+    // Warnings only: the welcome text below is what a newcomer reads.
+    running = await startAgent(config, { log: createLogger({ level: 'warn' }) });
     const url = `http://127.0.0.1:${running.port}/graphql`;
     const gql = async (query: string, variables?: Record<string, unknown>) => {
       const res = await fetch(url, {
@@ -83,7 +84,7 @@ async function main(): Promise<number> {
 
     if (selfTest) return await runSelfTest(gql, testbed, tunnelUp);
 
-    printWelcome({ url, token, testbed, tunnelUp, phoneAddress });
+    printWelcome({ url, token, testbed, tunnelUp, phoneAddress, socket: config.socketPath });
     await new Promise<void>((resolve) => {
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
     });
@@ -94,7 +95,7 @@ async function main(): Promise<number> {
   }
 }
 
-function printWelcome(o: { url: string; token: string; testbed: Testbed; tunnelUp: boolean; phoneAddress: string }): void {
+function printWelcome(o: { url: string; token: string; testbed: Testbed; tunnelUp: boolean; phoneAddress: string; socket: string | null }): void {
   const curl = (query: string) =>
     [
       `curl -X POST ${o.url} \\`,
@@ -112,7 +113,11 @@ wgnode demo node is up.
 
 Peers on the interface right now:
   ip netns exec ${o.testbed.nodeNs} wg show ${o.testbed.node.iface}
-
+${o.socket ? `
+The operator's view (the wgnode CLI over the local socket, no token):
+  node dist/src/cli/main.js status --socket ${o.socket}
+  node dist/src/cli/main.js sessions --socket ${o.socket}
+` : ''}
 Disconnect user 12345's device 67890 (the contract's request, as published):
 ${curl('mutation disconnectByUserIdAndDeviceId($userId: Int!, $deviceId: Int!) { disconnectByUserIdAndDeviceId(userId: $userId, deviceId: $deviceId) }')}
 

@@ -1,5 +1,7 @@
 // Readiness: the database answers, the interface exists, and the reconciler completed a pass
-// recently (within three intervals). Each check says why it failed.
+// recently (within three intervals). Each check says why it failed, in words safe for an
+// unauthenticated probe: no error text (a path, a command's stderr, SQL); the detail is in the
+// log and in the authenticated reconcileReport query.
 import type { Readiness } from './app.js';
 import type { Registry } from './registry/index.js';
 import type { WireGuardInterface } from './wireguard/interface.js';
@@ -28,8 +30,8 @@ export function createReadiness(deps: ReadinessDeps): () => Promise<Readiness> {
     try {
       deps.registry.db.prepare('SELECT 1').get();
       checks.database = { ok: true };
-    } catch (error) {
-      checks.database = { ok: false, detail: `the registry does not answer: ${(error as Error).message}` };
+    } catch {
+      checks.database = { ok: false, detail: 'the registry does not answer' };
     }
     const exists = await deps.wireguard.exists();
     checks.interface = exists ? { ok: true } : { ok: false, detail: `interface ${deps.wireguard.name} does not exist` };
@@ -41,7 +43,7 @@ export function createReadiness(deps: ReadinessDeps): () => Promise<Readiness> {
 function reconcileCheck(reconcile: ReconcileStatus, now: number): Readiness['checks'][string] {
   const lastSuccess = reconcile.lastSuccessAt();
   const last = reconcile.lastReport();
-  const lastError = last && !last.ok ? `; last error: ${last.error ?? 'unknown'}` : '';
+  const lastError = last && !last.ok ? '; the last pass failed (see the reconcileReport query or the log)' : '';
   if (lastSuccess === null) return { ok: false, detail: `no reconcile pass has succeeded since start-up${lastError}` };
   const ageMs = now - lastSuccess;
   if (ageMs > RECONCILE_STALE_INTERVALS * reconcile.intervalMs) {

@@ -97,8 +97,12 @@ describe('/readyz and /livez', () => {
     const stale = await readyz(h);
     expect(stale.status).toBe(503);
     expect(stale.body.checks.reconcile!.detail).toBe(
-      'the last successful reconcile pass was 3001 ms ago; last error: wg exited with 1: simulated failure',
+      'the last successful reconcile pass was 3001 ms ago; the last pass failed (see the reconcileReport query or the log)',
     );
+    // The unauthenticated probe names no command and repeats no stderr; the authenticated report does.
+    expect(JSON.stringify(stale.body)).not.toMatch(/wg exited|simulated failure/);
+    const report = await h.gql(`{ reconcileReport { ok error } }`);
+    expect(report.body.data.reconcileReport).toEqual({ ok: false, error: 'wg exited with 1: simulated failure' });
     expect((await h.app.request('/livez')).status).toBe(200);
   });
 

@@ -2,6 +2,7 @@
 import { usage } from '../errors.js';
 import { formatTable, relativeTime, type Style } from '../format.js';
 import { parseId, parseLimit, parseSince } from '../options.js';
+import { fetchPages } from '../paginate.js';
 import type { RegisterCommand } from './types.js';
 
 const QUERY = /* GraphQL */ `
@@ -13,8 +14,6 @@ const QUERY = /* GraphQL */ `
     }
   }
 `;
-
-const PAGE = 500;
 
 interface Options {
   user?: number;
@@ -36,23 +35,8 @@ export const registerAudit: RegisterCommand = (program, action) => {
     .action(
       action<Options>(async (ctx, options) => {
         const since = options.since === undefined ? null : sinceToIso(options.since, ctx.io.now);
-        const nodes: any[] = [];
-        let after: string | null = null;
-        let totalCount = 0;
-        for (;;) {
-          const data: any = await ctx.client().graphql(QUERY, {
-            first: Math.min(PAGE, options.limit - nodes.length),
-            after,
-            userId: options.user ?? null,
-            deviceId: options.device ?? null,
-            action: options.action ?? null,
-            since,
-          });
-          nodes.push(...data.auditLog.nodes);
-          totalCount = data.auditLog.totalCount;
-          after = data.auditLog.pageInfo.endCursor;
-          if (!data.auditLog.pageInfo.hasNextPage || nodes.length >= options.limit) break;
-        }
+        const variables = { userId: options.user ?? null, deviceId: options.device ?? null, action: options.action ?? null, since };
+        const { nodes, totalCount } = await fetchPages<any>(ctx.client(), QUERY, 'auditLog', variables, options.limit);
         ctx.print({ totalCount, nodes }, () => formatAudit(nodes, totalCount, ctx.io.now(), ctx.style));
       }),
     );

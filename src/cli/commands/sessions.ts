@@ -2,6 +2,7 @@
 // until --limit rows are shown.
 import { formatBytes, formatTable, relativeTime, shortKey, type Style } from '../format.js';
 import { parseId, parseLimit, parseStatus } from '../options.js';
+import { fetchPages } from '../paginate.js';
 import type { RegisterCommand } from './types.js';
 
 const QUERY = /* GraphQL */ `
@@ -13,8 +14,6 @@ const QUERY = /* GraphQL */ `
     }
   }
 `;
-
-const PAGE = 500;
 
 interface Options {
   user?: number;
@@ -35,23 +34,13 @@ export const registerSessions: RegisterCommand = (program, action) => {
     .option('--limit <N>', 'show at most N sessions', parseLimit(100_000), 50)
     .action(
       action<Options>(async (ctx, options) => {
-        const nodes: any[] = [];
-        let after: string | null = null;
-        let totalCount = 0;
-        for (;;) {
-          const data: any = await ctx.client().graphql(QUERY, {
-            userId: options.user ?? null,
-            deviceId: options.device ?? null,
-            status: options.status === 'all' ? null : options.status,
-            online: options.online ? true : null,
-            first: Math.min(PAGE, options.limit - nodes.length),
-            after,
-          });
-          nodes.push(...data.sessions.nodes);
-          totalCount = data.sessions.totalCount;
-          after = data.sessions.pageInfo.endCursor;
-          if (!data.sessions.pageInfo.hasNextPage || nodes.length >= options.limit) break;
-        }
+        const variables = {
+          userId: options.user ?? null,
+          deviceId: options.device ?? null,
+          status: options.status === 'all' ? null : options.status,
+          online: options.online ? true : null,
+        };
+        const { nodes, totalCount } = await fetchPages<any>(ctx.client(), QUERY, 'sessions', variables, options.limit);
         ctx.print({ totalCount, nodes }, () => formatSessions(nodes, totalCount, ctx.io.now(), ctx.style));
       }),
     );

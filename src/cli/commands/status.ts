@@ -1,5 +1,6 @@
 // `wgnode status`: the interface, its peers, sessions active/online/ending, the last reconcile and
 // its drift, and which wgnode answers.
+import { repairCount, type ReconcileReport } from '../../reconcile/report.js';
 import { VERSION } from '../../version.js';
 import { CliError } from '../errors.js';
 import { formatDuration, relativeTime, type Style } from '../format.js';
@@ -17,18 +18,6 @@ const query = (withReport: boolean) => /* GraphQL */ `
   }
 `;
 
-export interface ReconcileReport {
-  at: string;
-  durationMs: number;
-  ok: boolean;
-  error: string | null;
-  peersOnInterface: number;
-  removedUnknownPeers: number;
-  finishedIntents: number;
-  restoredPeers: number;
-  endedIdleSessions: number;
-  handshakesRecorded: number;
-}
 
 export const registerStatus: RegisterCommand = (program, action) => {
   program
@@ -73,7 +62,7 @@ function formatStatus(
   const ending = s.sessions.ending > 0 ? style.yellow(`${s.sessions.ending} pending removal`) : '0 pending removal';
   lines.push(['sessions', `${s.sessions.active} active, ${s.sessions.online} online, ${ending}`]);
   lines.push(['reconcile', formatReconcile(reconcile, now, style)]);
-  if (reconcile && drift(reconcile)) lines.push(['drift', formatDrift(reconcile)]);
+  if (reconcile && repairCount(reconcile)) lines.push(['drift', formatDrift(reconcile)]);
   lines.push(['version', `wgnode ${node.version}, up ${relativeTime(node.startedAt, now).replace(' ago', '')} (since ${node.startedAt})`]);
   const width = Math.max(...lines.map(([k]) => k.length));
   return lines.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join('');
@@ -82,11 +71,7 @@ function formatStatus(
 function formatReconcile(r: ReconcileReport | null, now: number, style: Style): string {
   if (!r) return style.yellow('no report yet');
   const outcome = r.ok ? style.green('ok') : style.red(`failed: ${r.error ?? 'unknown error'}`);
-  return `${relativeTime(r.at, now)}, ${outcome} (${formatDuration(r.durationMs)})${r.ok && !drift(r) ? ', no drift' : ''}`;
-}
-
-function drift(r: ReconcileReport): number {
-  return r.removedUnknownPeers + r.finishedIntents + r.restoredPeers + r.endedIdleSessions;
+  return `${relativeTime(r.at, now)}, ${outcome} (${formatDuration(r.durationMs)})${r.ok && !repairCount(r) ? ', no drift' : ''}`;
 }
 
 function formatDrift(r: ReconcileReport): string {
