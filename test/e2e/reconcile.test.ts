@@ -104,7 +104,13 @@ describeE2E('reconciler e2e (wireguard-go)', () => {
       await waitFor(async () => (await server.get('/readyz')).status === 503, 5_000, '/readyz stayed ready while wg failed');
       const readyz = (await server.get('/readyz')).body;
       expect(readyz.checks.reconcile.ok).toBe(false);
-      expect(readyz.checks.reconcile.detail).toContain('simulated outage');
+      // The unauthenticated probe says which check failed; the command's stderr is for the log and
+      // for the authenticated report only.
+      expect(readyz.checks.reconcile.detail).toContain('the last pass failed');
+      expect(JSON.stringify(readyz)).not.toContain('simulated outage');
+      const report = await server.gql(`{ reconcileReport { ok error } }`);
+      expect(report.body.data.reconcileReport.ok).toBe(false);
+      expect(report.body.data.reconcileReport.error).toContain('simulated outage');
       expect(await peers()).toContain(key);
     } finally {
       if (existsSync(flag)) unlinkSync(flag);
