@@ -3,7 +3,8 @@
 import type { Registry, SessionStatus } from '../registry/index.js';
 import { errors, type SessionService } from '../sessions/index.js';
 import type { GraphQLContext } from './context.js';
-import { decodeCursor, deviceView, encodeCursor, sessionView } from './views.js';
+import { MAX_PAGE_SIZE, readPageArgs, toConnection } from './paging.js';
+import { deviceView, sessionView } from './views.js';
 
 export interface NodeInfoSource {
   interface: string;
@@ -22,8 +23,6 @@ export interface ResolverDeps {
   now?: () => number;
 }
 
-export const MAX_PAGE_SIZE = 500;
-
 type Args = Record<string, unknown>;
 
 export function createResolvers(deps: ResolverDeps) {
@@ -40,27 +39,15 @@ export function createResolvers(deps: ResolverDeps) {
         return row ? session(row) : null;
       },
       sessions: (_: unknown, args: Args) => {
-        const first = args.first as number;
-        if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-          throw errors.badInput(`first must be between 1 and ${MAX_PAGE_SIZE}`);
-        }
-        const afterId = args.after == null ? null : decodeCursor(args.after as string);
-        if (args.after != null && afterId === null) throw errors.badInput('after is not a cursor this node issued');
+        const { first, cursorId } = readPageArgs('session', args);
         const filter = {
           userId: args.userId as number | null,
           deviceId: args.deviceId as number | null,
           status: args.status as SessionStatus | null,
           online: args.online == null ? null : { value: args.online as boolean, since: onlineSince() },
         };
-        // One row more than asked tells whether there is a next page without a second query.
-        const rows = registry.sessions.list(filter, first + 1, afterId);
-        const nodes = rows.slice(0, first).map(session);
-        const last = rows[Math.min(rows.length, first) - 1];
-        return {
-          nodes,
-          pageInfo: { hasNextPage: rows.length > first, endCursor: last ? encodeCursor(last.id) : null },
-          totalCount: () => registry.sessions.count(filter),
-        };
+        const rows = registry.sessions.list(filter, first + 1, cursorId);
+        return toConnection('session', rows, first, session, () => registry.sessions.count(filter));
       },
       device: (_: unknown, args: Args) => {
         const row = registry.devices.get(args.userId as number, args.deviceId as number);

@@ -37,13 +37,3 @@ export function deviceView(device: Device) {
     deactivationReason: device.status === 'DEACTIVATED' ? device.deactivationReason : null,
   };
 }
-
-/** Opaque keyset cursors: callers must not build them, so they are base64url of the last id. */
-export function encodeCursor(id: number): string {
-  return Buffer.from(`session:${id}`).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): number | null {
-  const match = /^session:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  return match ? Number(match[1]) : null;
-}

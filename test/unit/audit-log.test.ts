@@ -1,7 +1,7 @@
 // The auditLog query: newest first, keyset pages that neither skip nor repeat, filters by user,
 // device, action and time, totalCount, and a 400 for a malformed since or cursor.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { encodeCursor } from '../../src/graphql/views.js';
+import { encodeCursor } from '../../src/graphql/paging.js';
 import { ADMIN_TOKEN, createHarness, READ_TOKEN, type Harness } from '../support/harness.js';
 import { testKey } from '../support/keys.js';
 
@@ -117,7 +117,7 @@ describe('auditLog', () => {
       { since: '2026-11-23T12:00:00' }, // no zone: ambiguous
       { since: '2026-13-01T00:00:00Z' },
       { after: 'bm90LWEtY3Vyc29y' },
-      { after: encodeCursor(5) }, // a sessions cursor is not an audit cursor
+      { after: encodeCursor('session', 5) }, // a sessions cursor is not an audit cursor
       { first: 0 },
       { first: 501 },
     ]) {

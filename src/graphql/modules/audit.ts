@@ -3,7 +3,7 @@
 import type { AuditFilter, AuditRow, Registry } from '../../registry/index.js';
 import { errors } from '../../sessions/index.js';
 import type { SchemaModule } from '../build-schema.js';
-import { MAX_PAGE_SIZE } from '../resolvers.js';
+import { readPageArgs, toConnection } from '../paging.js';
 import { iso } from '../views.js';
 
 const typeDefs = /* GraphQL */ `
@@ -44,26 +44,15 @@ export function createAuditModule(deps: { registry: Pick<Registry, 'audit'> }): 
     resolvers: {
       Query: {
         auditLog: (_: unknown, args: Args) => {
-          const first = args.first as number;
-          if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-            throw errors.badInput(`first must be between 1 and ${MAX_PAGE_SIZE}`);
-          }
-          const beforeId = args.after == null ? null : decodeAuditCursor(args.after as string);
-          if (args.after != null && beforeId === null) throw errors.badInput('after is not a cursor this node issued');
+          const { first, cursorId: beforeId } = readPageArgs('audit', args);
           const filter: AuditFilter = {
             userId: args.userId as number | null,
             deviceId: args.deviceId as number | null,
             action: args.action as string | null,
             since: args.since == null ? null : parseTimestamp(args.since as string),
           };
-          // One row more than asked tells whether there is a next page without a second query.
           const rows = audit.list(filter, first + 1, beforeId);
-          const last = rows[Math.min(rows.length, first) - 1];
-          return {
-            nodes: rows.slice(0, first).map(auditView),
-            pageInfo: { hasNextPage: rows.length > first, endCursor: last ? encodeAuditCursor(last.id) : null },
-            totalCount: () => audit.count(filter),
-          };
+          return toConnection('audit', rows, first, auditView, () => audit.count(filter));
         },
       },
     },
@@ -93,13 +82,4 @@ export function parseTimestamp(value: string): number {
   const ms = ISO_8601.test(value) ? Date.parse(value) : NaN;
   if (Number.isNaN(ms)) throw errors.badInput('since must be an ISO-8601 timestamp, e.g. 2026-11-23T14:00:00Z');
   return ms;
-}
-
-export function encodeAuditCursor(id: number): string {
-  return Buffer.from(`audit:${id}`).toString('base64url');
-}
-
-export function decodeAuditCursor(cursor: string): number | null {
-  const match = /^audit:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  return match ? Number(match[1]) : null;
 }
