@@ -1,6 +1,6 @@
 // `npm run bench [-- --quick] [-- --json]`: measures wgnode beside the limits of this machine, in
 // one run, and prints one table. Servers run in child processes; autocannon runs here. The real
-// interface rows need root (wireguard-go in a network namespace, scripts/lib/testbed.ts); without
+// interface rows need root (wireguard-go in a network namespace, src/testbed); without
 // it they say why and are skipped. See scripts/bench/*.ts for each row.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, release } from 'node:os';
@@ -11,7 +11,7 @@ import { measureReconcile } from './bench/reconcile.js';
 import { measureRegistryScale } from './bench/registry-scale.js';
 import { measureRevocation } from './bench/revoke.js';
 import { formatTable, skipped, type Row } from './bench/table.js';
-import { createTestbed, privilegeProblem } from './lib/testbed.js';
+import { createTestbed, privilegeProblem } from '../src/testbed/index.js';
 
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { startAgent, type RunningAgent } from '../src/index.js';
 import { createLogger } from '../src/logger.js';
-import { createTestbed, generateKeyPair, privilegeProblem, type Testbed } from './lib/testbed.js';
+import { createTestbed, generateKeyPair, privilegeProblem, type Testbed } from '../src/testbed/index.js';
 
 const selfTest = process.argv.includes('--self-test');
 const port = Number(process.env.WGNODE_PORT ?? (selfTest ? 0 : 8080));

@@ -8,8 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startWgnode, waitFor } from '../test/e2e/lib/wgnode-process.js';
-import { createTestbed, privilegeProblem } from './lib/testbed.js';
+import { createTestbed, privilegeProblem, startWgnode, waitFor } from '../src/testbed/index.js';
 
 const [trials = 10, intervalMs = 500, sessions = 50] = process.argv.slice(2).map(Number);
 const problem = privilegeProblem();

@@ -1,13 +1,13 @@
 // Exit codes scripts can rely on (documented in the README and in `wgnode --help`).
 export const EXIT = {
   OK: 0,
-  /** The node refused or failed the request (a domain error such as SESSION_NOT_FOUND), or doctor found a problem. */
+  /** The node refused or failed the request (a domain error such as SESSION_NOT_FOUND), the tokens file refused a change (TOKEN_EXISTS, TOKEN_NOT_FOUND), or doctor found a problem. */
   FAILED: 1,
   /** The command line is wrong: unknown command or option, missing or malformed argument. */
   USAGE: 2,
   /** No wgnode answered: no socket, connection refused, timeout, or not a wgnode answer. */
   UNREACHABLE: 3,
-  /** Not allowed: missing or bad token, missing scope, or no permission on the socket file. */
+  /** Not allowed: missing or bad token, missing scope, or no permission on the socket file or the tokens file. */
   AUTH: 4,
   /** The change is recorded but WireGuard has not confirmed it yet (REMOVAL_PENDING); the node keeps retrying. */
   PENDING: 5,

@@ -10,6 +10,7 @@ import { registerRevoke } from './commands/revoke.js';
 import { registerServe } from './commands/serve.js';
 import { registerSessions } from './commands/sessions.js';
 import { registerStatus } from './commands/status.js';
+import { registerToken } from './commands/token.js';
 import type { ActionFactory } from './commands/types.js';
 import { createCommandContext, type CliIo, type GlobalOptions } from './context.js';
 import { CliError, EXIT } from './errors.js';
@@ -20,13 +21,15 @@ export { EXIT } from './errors.js';
 const EXIT_CODES_HELP = `
 Talks to the local wgnode over its unix socket (WGNODE_SOCKET, default next to WGNODE_DB) as the
 operator \`local\`; --url/--token (WGNODE_URL/WGNODE_TOKEN) reach a remote node instead.
+\`wgnode token\` works on the tokens file itself (WGNODE_TOKENS_FILE or --file), with no server.
 
 Exit codes:
   0  ok
-  1  the node refused or failed the request (e.g. SESSION_NOT_FOUND), or doctor found a problem
+  1  the node refused or failed the request (e.g. SESSION_NOT_FOUND), the tokens file refused the
+     change (TOKEN_EXISTS, TOKEN_NOT_FOUND, TOKENS_FILE), or doctor found a problem
   2  usage: unknown command or option, bad argument, bad configuration
   3  cannot reach the server (no socket, connection refused, timeout)
-  4  not allowed (bad or missing token, missing scope, no permission on the socket)
+  4  not allowed (bad or missing token, missing scope, no permission on the socket or tokens file)
   5  recorded but not yet confirmed by WireGuard (REMOVAL_PENDING); the node keeps retrying
 `;
 
@@ -63,7 +66,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       },
     });
 
-  for (const register of [registerStatus, registerSessions, registerDevices, registerRevoke, registerAudit, registerDoctor, registerBackup, registerServe]) {
+  for (const register of [registerStatus, registerSessions, registerDevices, registerRevoke, registerAudit, registerDoctor, registerBackup, registerToken, registerServe]) {
     register(program, action);
   }
 

@@ -20,7 +20,8 @@ export const REPAIR_KINDS = ['removed_unknown_peer', 'finished_intent', 'restore
 
 export function createMetrics(options: { sessions: SessionCounts; defaultMetrics?: boolean }) {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'wgnode_' });
+  // The standard process_* and nodejs_* names, unprefixed: the common dashboards look for them.
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
   const requestDuration = new Histogram({

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startAgent, type RunningAgent } from '../../src/index.js';
 import { silentLogger } from '../../src/logger.js';
-import { createTestbed, generateKeyPair, type Testbed } from '../../scripts/lib/testbed.js';
+import { createTestbed, generateKeyPair, type Testbed } from '../../src/testbed/index.js';
 import { describeE2E } from '../support/e2e.js';
 
 const TOKEN = 'e2e-agent-token-0123456789';

@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { privilegeProblem } from '../../scripts/lib/testbed.js';
+import { privilegeProblem } from '../../src/testbed/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ROWS = ['1', '2', '3', '3b', '4', '5', '6'];

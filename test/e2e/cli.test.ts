@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestbed, generateKeyPair, type Testbed } from '../../scripts/lib/testbed.js';
+import { createTestbed, generateKeyPair, startWgnode, type Testbed, waitFor, type WgnodeProcess } from '../../src/testbed/index.js';
 import { describeE2E } from '../support/e2e.js';
-import { startWgnode, waitFor, type WgnodeProcess } from './lib/wgnode-process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -7,7 +7,7 @@ import { createAgent, type ComposedAgent } from '../../src/agent.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { createExecaRunner, type CommandRunner } from '../../src/wireguard/runner.js';
-import { createTestbed, generateKeyPair, type Testbed } from '../../scripts/lib/testbed.js';
+import { createTestbed, generateKeyPair, type Testbed } from '../../src/testbed/index.js';
 import { describeE2E } from '../support/e2e.js';
 
 const TOKEN = 'e2e-coalesce-token-0123456789';

@@ -6,9 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestbed, type Testbed } from '../../scripts/lib/testbed.js';
+import { createTestbed, startWgnode, type Testbed, waitFor, type WgnodeProcess } from '../../src/testbed/index.js';
 import { describeE2E } from '../support/e2e.js';
-import { startWgnode, waitFor, type WgnodeProcess } from './lib/wgnode-process.js';
 
 const DEVICES = 300;
 const KILL_AFTER = 100; // answers

@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestbed, generateKeyPair, type Testbed } from '../../scripts/lib/testbed.js';
+import { createTestbed, generateKeyPair, startWgnode, type Testbed, waitFor, type WgnodeProcess } from '../../src/testbed/index.js';
 import { describeE2E } from '../support/e2e.js';
-import { startWgnode, waitFor, type WgnodeProcess } from './lib/wgnode-process.js';
 
 const INTERVAL_MS = 500;
 // One interval, plus room for a pass and a loaded 2-core machine: "within one interval" with slack.

@@ -1,6 +1,6 @@
 import { it, expect, beforeAll, afterAll } from 'vitest';
 import { execa } from 'execa';
-import { createTestbed, generateKeyPair, type Testbed } from '../../scripts/lib/testbed.js';
+import { createTestbed, generateKeyPair, type Testbed } from '../../src/testbed/index.js';
 import { describeE2E } from '../support/e2e.js';
 
 describeE2E('testbed', () => {

@@ -1,7 +1,7 @@
 // End-to-end suites need root, /dev/net/tun, wg, wireguard-go and ip. Without them a suite
 // skips and says why; in CI a missing prerequisite is a broken runner, so the suite fails.
 import { describe, it } from 'vitest';
-import { privilegeProblem } from '../../scripts/lib/testbed.js';
+import { privilegeProblem } from '../../src/testbed/index.js';
 
 const problem = privilegeProblem();
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';

@@ -1,6 +1,5 @@
 // Credentials: the tokens file (hashes, scopes, atomic writes, reloads) and control-plane JWTs
 // (EdDSA, ES256, RS256; expiry and skew; issuer and audience; alg none; HS256 key confusion).
-import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,23 +88,6 @@ describe('tokens file', () => {
     writeFileSync(file, '{ not json');
     clock += 1000;
     expect(await auth(second)).toBeNull();
-  });
-
-  it('scripts/add-token.ts prints the secret once, on stdout alone, and refuses a duplicate', () => {
-    const file = join(tempDir(), 'tokens.json');
-    const run = (...args: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'scripts/add-token.ts', ...args], { cwd: new URL('../..', import.meta.url).pathname, encoding: 'utf8' });
-    const added = run('--name', 'monitor', '--scopes', 'read', '--file', file);
-    expect(added.status).toBe(0);
-    const token = added.stdout.trim();
-    expect(token).toMatch(/^wgn_[A-Za-z0-9_-]{43}$/);
-    expect(added.stderr).toMatch(/shown only now/);
-    expect(added.stderr).not.toContain(token);
-    expect(readTokensFile(file).tokens).toEqual([expect.objectContaining({ name: 'monitor', scopes: ['read'] })]);
-    const again = run('--name', 'monitor', '--scopes', 'read', '--file', file);
-    expect(again.status).toBe(1);
-    expect(again.stdout).toBe('');
-    expect(run('--name', 'x').status).toBe(2);
   });
 
   it('refuses to start on a malformed file, naming the problem', () => {

@@ -156,10 +156,22 @@ describe('GET /metrics: families', () => {
     expect(sampleValue(text, 'wgnode_sessions_online')).toBe(0);
   });
 
-  it('includes the default process metrics', async () => {
+  it('includes the default process and Node.js metrics under their standard names', async () => {
     const { text } = await scrape();
-    expect(sampleValue(text, 'wgnode_process_cpu_user_seconds_total')).toBeGreaterThan(0);
-    expect(text).toContain('# TYPE wgnode_nodejs_heap_size_used_bytes gauge');
+    expect(sampleValue(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
+    expect(text).toContain('# TYPE process_cpu_seconds_total counter');
+    expect(text).toContain('# TYPE process_resident_memory_bytes gauge');
+    expect(text).toContain('# TYPE nodejs_heap_size_used_bytes gauge');
+    expect(text).toContain('# TYPE nodejs_eventloop_lag_seconds gauge');
+    expect(text).not.toMatch(/^# TYPE wgnode_(process|nodejs)_/m);
+  });
+
+  it('names every metric of its own wgnode_*', async () => {
+    const { text } = await scrape();
+    const names = [...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!);
+    const own = names.filter((name) => !/^(process|nodejs)_/.test(name));
+    expect(own.length).toBeGreaterThan(5);
+    expect(own.filter((name) => !name.startsWith('wgnode_'))).toEqual([]);
   });
 
   it('keeps each agent to its own registry: one agent’s requests never show in another’s metrics', async () => {
