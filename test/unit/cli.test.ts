@@ -7,6 +7,7 @@ import { EXIT } from '../../src/cli/errors.js';
 import { createCliHarness, type CliHarness } from '../support/cli-harness.js';
 import { seedDevice } from '../support/harness.js';
 import { testKey } from '../support/keys.js';
+import { auditRows as allAuditRows } from '../support/registry-rows.js';
 
 let h: CliHarness;
 beforeEach(async () => {
@@ -16,7 +17,7 @@ afterEach(async () => {
   await h.close();
 });
 
-const auditRows = () => h.registry.db.prepare('SELECT actor, action, user_id AS userId, reason, outcome FROM audit_log ORDER BY id').all() as any[];
+const auditRows = () => allAuditRows(h.registry).map(({ actor, action, userId, reason, outcome }) => ({ actor, action, userId, reason, outcome })) as any[];
 
 describe('the operator socket', () => {
   it('is created with mode 0600, and requests on it act as `local` without a token', async () => {
