@@ -22,7 +22,7 @@ import { openRegistry } from './registry/index.js';
 import { createSessionService } from './sessions/index.js';
 import { VERSION } from './version.js';
 import { createPeerCoalescer } from './wireguard/coalescer.js';
-import { createWireGuardInterface } from './wireguard/interface.js';
+import { createSetPeers, createWireGuardInterface } from './wireguard/interface.js';
 import { createExecaRunner, type CommandRunner } from './wireguard/runner.js';
 
 export interface AgentOverrides {
@@ -43,15 +43,10 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
   const checkpointer = registry.startWalCheckpointer({ log });
   const metrics = createMetrics({ sessions: registrySessionCounts(registry, config.onlineWindowS, overrides.now) });
   const runner = instrumentRunner(overrides.runner ?? createExecaRunner({ timeoutMs: config.commandTimeoutMs }), metrics);
-  const wireguard = createWireGuardInterface({
-    runner,
-    name: config.interfaceName,
-    wgBin: config.wgBin,
-    ipBin: config.ipBin,
-    netns: config.netns,
-  });
+  const interfaceOptions = { runner, name: config.interfaceName, wgBin: config.wgBin, ipBin: config.ipBin, netns: config.netns };
+  const wireguard = createWireGuardInterface(interfaceOptions);
   // Every peer change (use cases, reconciler) goes through one coalescer: concurrent changes share `wg set` calls.
-  const peers = createPeerCoalescer(wireguard);
+  const peers = createPeerCoalescer(createSetPeers(interfaceOptions));
   const service = createSessionService({
     registry,
     peers,

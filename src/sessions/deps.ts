@@ -1,17 +1,11 @@
 // What every use case needs.
 import type { Logger } from '../logger.js';
 import type { Registry } from '../registry/index.js';
-import type { PeerSpec } from '../wireguard/interface.js';
-
-/** The part of the WireGuard layer the use cases drive: possibly coalescing, always idempotent. */
-export interface PeerCommands {
-  addPeers(peers: readonly PeerSpec[]): Promise<void>;
-  removePeers(publicKeys: readonly string[]): Promise<void>;
-}
+import type { PeerChanges } from '../wireguard/peer-changes.js';
 
 export interface UseCaseDeps {
   registry: Registry;
-  peers: PeerCommands;
+  peers: PeerChanges;
   log: Logger;
   now?: () => number;
   maxDevicesPerUser: number;

@@ -17,6 +17,6 @@ export function createSessionService(deps: UseCaseDeps) {
 }
 
 export type SessionService = ReturnType<typeof createSessionService>;
-export type { UseCaseDeps, PeerCommands, Actor } from './deps.js';
+export type { UseCaseDeps, Actor } from './deps.js';
 export { DomainError, errors, type DomainCode } from './errors.js';
 export { MAX_BULK_ITEMS, type BulkOutcome, type DeviceRef } from './bulk.js';
