@@ -18,12 +18,11 @@ import { createLogger, type Logger } from './logger.js';
 import { formatIpv4 } from './net.js';
 import { createReconciler } from './reconcile/reconciler.js';
 import type { ReconcileReport } from './reconcile/report.js';
-import { startWalCheckpointer } from './registry/checkpointer.js';
 import { openRegistry } from './registry/index.js';
 import { createSessionService } from './sessions/index.js';
 import { VERSION } from './version.js';
 import { createPeerCoalescer } from './wireguard/coalescer.js';
-import { createWireGuardInterface } from './wireguard/interface.js';
+import { createSetPeers, createWireGuardInterface } from './wireguard/interface.js';
 import { createExecaRunner, type CommandRunner } from './wireguard/runner.js';
 
 export interface AgentOverrides {
@@ -41,18 +40,13 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
   const log = overrides.log ?? createLogger({ level: config.logLevel });
   const registry = openRegistry({ path: config.dbPath, pool: config.pool, interfaceAddress: config.interfaceAddress });
   // WAL checkpoints (and their fsyncs) in a worker thread, not at the end of a request's commit.
-  const checkpointer = startWalCheckpointer(registry.db, config.dbPath, { log });
+  const checkpointer = registry.startWalCheckpointer({ log });
   const metrics = createMetrics({ sessions: registrySessionCounts(registry, config.onlineWindowS, overrides.now) });
   const runner = instrumentRunner(overrides.runner ?? createExecaRunner({ timeoutMs: config.commandTimeoutMs }), metrics);
-  const wireguard = createWireGuardInterface({
-    runner,
-    name: config.interfaceName,
-    wgBin: config.wgBin,
-    ipBin: config.ipBin,
-    netns: config.netns,
-  });
+  const interfaceOptions = { runner, name: config.interfaceName, wgBin: config.wgBin, ipBin: config.ipBin, netns: config.netns };
+  const wireguard = createWireGuardInterface(interfaceOptions);
   // Every peer change (use cases, reconciler) goes through one coalescer: concurrent changes share `wg set` calls.
-  const peers = createPeerCoalescer(wireguard);
+  const peers = createPeerCoalescer(createSetPeers(interfaceOptions));
   const service = createSessionService({
     registry,
     peers,

@@ -14,7 +14,7 @@ export interface ReconcileStatus {
 }
 
 export interface ReadinessDeps {
-  registry: Registry;
+  registry: Pick<Registry, 'ping'>;
   wireguard: Pick<WireGuardInterface, 'name' | 'exists'>;
   reconcile?: ReconcileStatus;
   now?: () => number;
@@ -28,7 +28,7 @@ export function createReadiness(deps: ReadinessDeps): () => Promise<Readiness> {
   return async () => {
     const checks: Readiness['checks'] = {};
     try {
-      deps.registry.db.prepare('SELECT 1').get();
+      deps.registry.ping();
       checks.database = { ok: true };
     } catch {
       checks.database = { ok: false, detail: 'the registry does not answer' };

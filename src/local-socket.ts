@@ -9,7 +9,6 @@ import { Readable } from 'node:stream';
 import { LOCAL_BACKUP_PATH } from './local-routes.js';
 import type { Logger } from './logger.js';
 import type { Registry } from './registry/index.js';
-import { snapshotRegistry } from './registry/snapshot.js';
 
 /** The one route that exists only on the socket: a consistent snapshot of the registry, for `wgnode backup`. */
 export const BACKUP_PATH = LOCAL_BACKUP_PATH;
@@ -55,7 +54,7 @@ export async function listenOnLocalSocket(deps: LocalSocketDeps): Promise<LocalS
 async function serveBackup(deps: LocalSocketDeps, request: Request): Promise<Response> {
   if (request.method !== 'GET') return new Response('use GET\n', { status: 405, headers: { allow: 'GET' } });
   const at = (deps.now ?? Date.now)();
-  const snapshot = await snapshotRegistry(deps.registry.db);
+  const snapshot = await deps.registry.snapshot();
   const { size } = await stat(snapshot.path);
   deps.registry.audit.record({ at, actor: 'local', action: 'backup', outcome: 'ok', detail: `${size} bytes` });
   const file = createReadStream(snapshot.path);

@@ -1,6 +1,7 @@
 // Resolvers: argument checks that SDL cannot express, then a call into the use cases or a read
 // of the registry. No SQL and no commands here.
 import type { Registry, SessionStatus } from '../registry/index.js';
+import { onlineSince as windowStart } from '../registry/online.js';
 import { errors, type SessionService } from '../sessions/index.js';
 import type { GraphQLContext } from './context.js';
 import { MAX_PAGE_SIZE, readPageArgs, toConnection } from './paging.js';
@@ -28,7 +29,7 @@ type Args = Record<string, unknown>;
 export function createResolvers(deps: ResolverDeps) {
   const { service, registry } = deps;
   const now = deps.now ?? Date.now;
-  const onlineSince = () => now() - deps.onlineWindowS * 1000;
+  const onlineSince = () => windowStart(now(), deps.onlineWindowS);
   const session = (row: Parameters<typeof sessionView>[0]) => sessionView(row, onlineSince());
 
   return {

@@ -1,11 +1,13 @@
 // Registry rows → GraphQL objects: ISO timestamps, dotted addresses, derived `online`.
 import type { Device, Session } from '../registry/index.js';
+import { isOnline } from '../registry/online.js';
 import { formatIpv4 } from '../net.js';
 
 export function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
+/** onlineSince: the start of the online window (registry onlineSince()). */
 export function sessionView(session: Session, onlineSince: number) {
   const address = formatIpv4(session.address);
   return {
@@ -19,7 +21,7 @@ export function sessionView(session: Session, onlineSince: number) {
     startedAt: iso(session.startedAt),
     endedAt: iso(session.endedAt),
     endReason: session.endReason,
-    online: session.status === 'ACTIVE' && session.lastHandshakeAt !== null && session.lastHandshakeAt >= onlineSince,
+    online: isOnline(session, onlineSince),
     lastHandshakeAt: iso(session.lastHandshakeAt),
     rxBytes: session.rxBytes,
     txBytes: session.txBytes,

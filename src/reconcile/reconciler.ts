@@ -4,7 +4,7 @@
 // make a fresh peer look unknown and remove it). Passes are single-flight.
 import type { Logger } from '../logger.js';
 import type { Registry } from '../registry/index.js';
-import type { PeerCommands } from '../sessions/index.js';
+import type { PeerChanges } from '../wireguard/peer-changes.js';
 import type { WireGuardInterface } from '../wireguard/interface.js';
 import { planReconcileYielding } from './plan.js';
 import { readLiveActivity } from './slices.js';
@@ -14,8 +14,8 @@ import { emptyReport, repairCount, REPORT_STATE_KEY, type ReconcileReport } from
 export interface ReconcilerOptions {
   registry: Registry;
   wireguard: Pick<WireGuardInterface, 'dump'>;
-  /** Adds and removals go through the agent's PeerCommands (the coalescer), never around it. */
-  peers: PeerCommands;
+  /** Adds and removals go through the agent's PeerChanges (the coalescer), never around it. */
+  peers: PeerChanges;
   log: Logger;
   staticPeers: ReadonlySet<string>;
   intervalMs: number;

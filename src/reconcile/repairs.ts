@@ -2,7 +2,7 @@
 // registry changes that are intents (idle sessions → ENDING) commit BEFORE any command; a
 // repair is audited (actor `reconciler`) only once its command succeeded.
 import type { LiveActivity, Registry } from '../registry/index.js';
-import type { PeerCommands } from '../sessions/index.js';
+import type { PeerChanges } from '../wireguard/peer-changes.js';
 import { allowedIpsOf, type ReconcilePlan } from './plan.js';
 import { recordHandshakesInSlices } from './slices.js';
 
@@ -10,7 +10,7 @@ export const RECONCILER_ACTOR = 'reconciler';
 
 export interface RepairDeps {
   registry: Registry;
-  peers: PeerCommands;
+  peers: PeerChanges;
   now: () => number;
   idleTimeoutS: number;
 }
@@ -31,7 +31,7 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
   counts.handshakesRecorded = plan.handshakes.length;
 
   let failure: unknown = null;
-  // Checked again right before the command, in the same tick as handing it to PeerCommands: a
+  // Checked again right before the command, in the same tick as handing it to PeerChanges: a
   // mutation that commits after this check queues its own `wg set` behind ours (the coalescer
   // keeps order), so its change lands last and wins. A connect may have claimed an unknown key.
   plan.unknownKeys = plan.unknownKeys.filter((key) => !registry.sessions.liveByKey(key));

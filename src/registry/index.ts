@@ -1,14 +1,18 @@
-// The registry: one SQLite database, one store per table, and the address pool cache.
+// The registry: one SQLite database, one store per table, and the address pool cache. All SQL of
+// wgnode lives under src/registry; the rest of the code sees these methods, never the handle.
+import type { Logger } from '../logger.js';
 import type { Cidr } from '../net.js';
 import { AddressPool } from './address-pool.js';
 import { createAuditStore } from './audit.js';
-import { openDatabase, type Db } from './database.js';
+import { startWalCheckpointer, type Checkpointer } from './checkpointer.js';
+import { openDatabase } from './database.js';
 import { createDeviceStore } from './devices.js';
+import { createGroupCommit } from './group-commit.js';
 import { createNodeStateStore } from './node-state.js';
 import { createSessionStore } from './sessions.js';
+import { snapshotRegistry, type Snapshot } from './snapshot.js';
 
 export interface Registry {
-  db: Db;
   devices: ReturnType<typeof createDeviceStore>;
   sessions: ReturnType<typeof createSessionStore>;
   audit: ReturnType<typeof createAuditStore>;
@@ -16,6 +20,21 @@ export interface Registry {
   state: ReturnType<typeof createNodeStateStore>;
   /** Runs fn in one IMMEDIATE transaction: it takes the write lock up front, so two writers never interleave. */
   transaction<T>(fn: () => T): T;
+  /**
+   * Like transaction, but shares one commit with the other group transactions ready in this turn
+   * of the event loop, each in its own savepoint; resolves once committed (src/registry/group-commit.ts).
+   */
+  groupTransaction<T>(fn: () => T): Promise<T>;
+  /** Throws when the database does not answer (readiness). */
+  ping(): void;
+  /** An online, consistent copy in a private temporary file (the operator's backup). */
+  snapshot(): Promise<Snapshot>;
+  /** Moves WAL checkpoints to a worker thread; null for an in-memory registry or when no worker starts. */
+  startWalCheckpointer(options: { log: Logger; intervalMs?: number }): Checkpointer | null;
+  /** How long a write waits for another connection's lock before SQLITE_BUSY (default 5 s). */
+  setBusyTimeout(ms: number): void;
+  /** Every table's rows but the named ones, by table name: a whole state to compare (tests). */
+  contents(options?: { except?: readonly string[] }): Array<[table: string, rows: unknown[]]>;
   close(): void;
 }
 
@@ -23,17 +42,31 @@ export function openRegistry(options: { path: string; pool: Cidr; interfaceAddre
   const db = openDatabase(options.path);
   const liveAddresses = db.prepare(`SELECT address FROM sessions WHERE status <> 'ENDED'`).pluck().all() as number[];
   const sessions = createSessionStore(db, new AddressPool(options.pool, options.interfaceAddress, liveAddresses));
-  return {
-    db,
+  const ping = db.prepare('SELECT 1');
+  const registry: Registry = {
     devices: createDeviceStore(db),
     sessions,
     audit: createAuditStore(db),
     state: createNodeStateStore(db),
     transaction: (fn) => db.transaction(fn).immediate(),
+    // Through registry.transaction, so the shared transaction is one like any other.
+    groupTransaction: createGroupCommit(db, (fn) => registry.transaction(fn)),
+    ping: () => void ping.get(),
+    snapshot: () => snapshotRegistry(db),
+    startWalCheckpointer: (checkpointOptions) => startWalCheckpointer(db, options.path, checkpointOptions),
+    setBusyTimeout: (ms) => void db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(ms))}`),
+    contents(contentOptions = {}) {
+      const except = new Set(contentOptions.except ?? []);
+      const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all() as string[];
+      return tables.filter((name) => !except.has(name)).map((name) => [name, db.prepare(`SELECT * FROM "${name}"`).all()]);
+    },
     close: () => db.close(),
   };
+  return registry;
 }
 
 export type { Device, DeviceStatus } from './devices.js';
 export type { Session, SessionStatus, SessionFilter, LivePeer, LiveActivity, HandshakeUpdate } from './sessions.js';
 export type { AuditEntry, AuditRow, AuditFilter } from './audit.js';
+export type { Checkpointer } from './checkpointer.js';
+export type { Snapshot } from './snapshot.js';

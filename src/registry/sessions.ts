@@ -2,6 +2,7 @@
 // go, removal not yet confirmed) → ENDED (confirmed gone). Rows are never deleted.
 import type { Db } from './database.js';
 import type { AddressPool } from './address-pool.js';
+import { NOT_ONLINE_SQL, ONLINE_SQL } from './online.js';
 import { createStatementCache } from './statement-cache.js';
 
 export type SessionStatus = 'ACTIVE' | 'ENDING' | 'ENDED';
@@ -159,11 +160,7 @@ function buildWhere(filter: SessionFilter): { where: string[]; params: Record<st
   if (filter.deviceId != null) (where.push('device_id = @deviceId'), (params.deviceId = filter.deviceId));
   if (filter.status != null) (where.push('status = @status'), (params.status = filter.status));
   if (filter.online != null) {
-    where.push(
-      filter.online.value
-        ? `status = 'ACTIVE' AND last_handshake_at >= @since`
-        : `(status <> 'ACTIVE' OR last_handshake_at IS NULL OR last_handshake_at < @since)`,
-    );
+    where.push(filter.online.value ? ONLINE_SQL : NOT_ONLINE_SQL);
     params.since = filter.online.since;
   }
   return { where, params };

@@ -2,10 +2,11 @@
 // is checked and refused exactly as its single mutation would be, all intents commit in ONE
 // transaction, then the removals go out together (the coalescer packs them into few `wg set`
 // calls) and the confirmed ones are ENDED in one more transaction. Each item answers for itself.
-import { enforceRemovals } from './bulk-removal.js';
-import { inTransaction, isRefusal, type Actor, type UseCaseDeps } from './context.js';
+import type { Actor, UseCaseDeps } from './deps.js';
 import { DomainError, errors } from './errors.js';
-import { stageDeactivation, stageDisconnect, type RevokeRequest, type StagedRemoval } from './revoke.js';
+import { enforceRemovals, type StagedRemoval } from './removal.js';
+import { stageDeactivation, stageDisconnect, type RevokeRequest } from './revoke.js';
+import { inTransaction, isRefusal } from './transactions.js';
 import { checkId, checkReason } from './validate.js';
 
 export const MAX_BULK_ITEMS = 10_000;

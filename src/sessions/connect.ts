@@ -2,8 +2,9 @@
 import type { Device, Session } from '../registry/index.js';
 import { formatIpv4 } from '../net.js';
 import { isPublicKey } from '../wireguard/keys.js';
+import type { Actor, UseCaseDeps } from './deps.js';
 import { errors } from './errors.js';
-import { inTransaction, refuse, type Actor, type UseCaseDeps } from './context.js';
+import { inTransaction, refuse } from './transactions.js';
 import { checkId } from './validate.js';
 
 export function activateDevice(deps: UseCaseDeps, request: { actor: Actor; userId: number; deviceId: number }): Device {

@@ -1,7 +1,7 @@
 // The use cases, bound to their dependencies: what the GraphQL resolvers call.
 import { deactivateDevices, disconnectDevices } from './bulk.js';
 import { activateDevice, connectDevice } from './connect.js';
-import type { UseCaseDeps } from './context.js';
+import type { UseCaseDeps } from './deps.js';
 import { deactivateDevice, disconnectDevice, disconnectSession } from './revoke.js';
 
 export function createSessionService(deps: UseCaseDeps) {
@@ -17,6 +17,6 @@ export function createSessionService(deps: UseCaseDeps) {
 }
 
 export type SessionService = ReturnType<typeof createSessionService>;
-export type { UseCaseDeps, PeerCommands, Actor } from './context.js';
+export type { UseCaseDeps, Actor } from './deps.js';
 export { DomainError, errors, type DomainCode } from './errors.js';
 export { MAX_BULK_ITEMS, type BulkOutcome, type DeviceRef } from './bulk.js';

@@ -1,9 +1,10 @@
 // Disconnect (by device or by session) and deactivate: the intent is committed first
 // (sessions ENDING, device DEACTIVATED, audit row), then the peers are removed.
 import type { LivePeer } from '../registry/index.js';
+import type { Actor, UseCaseDeps } from './deps.js';
 import { errors } from './errors.js';
-import { enforceRemoval, refuse, type Actor, type Refusal, type UseCaseDeps } from './context.js';
-import { inGroupTransaction } from './group-commit.js';
+import { enforceRemoval, type StagedRemoval } from './removal.js';
+import { inGroupTransaction, refuse, type Refusal } from './transactions.js';
 import { checkId, checkReason } from './validate.js';
 
 export interface RevokeRequest {
@@ -18,15 +19,8 @@ export async function disconnectDevice(deps: UseCaseDeps, request: RevokeRequest
   checkId('deviceId', request.deviceId);
   const reason = checkReason(request.reason);
   const now = (deps.now ?? Date.now)();
-  const { ending, auditId } = await inGroupTransaction(deps, () => stageDisconnect(deps, { ...request, reason }, now));
-  await enforceRemoval(deps, ending, auditId);
+  await enforceRemoval(deps, await inGroupTransaction(deps, () => stageDisconnect(deps, { ...request, reason }, now)));
   return true;
-}
-
-/** A revocation whose intent is recorded (sessions ENDING, audit row pending): its peers must go. */
-export interface StagedRemoval {
-  ending: LivePeer[];
-  auditId: number;
 }
 
 /** Inside a transaction, with checked input: records a disconnect's intent, or returns an audited refusal. */
@@ -56,14 +50,14 @@ export async function disconnectSession(
   const reason = checkReason(request.reason);
   const now = (deps.now ?? Date.now)();
 
-  const { ending, auditId } = await inGroupTransaction(deps, () => {
+  const staged = await inGroupTransaction(deps, () => {
     const session = registry.sessions.get(sessionId);
     const audit = { at: now, actor, action: 'disconnect', sessionId, userId: session?.userId, deviceId: session?.deviceId, reason };
     if (!session || session.status !== 'ACTIVE') return refuse(deps, audit, errors.noActiveSession());
     registry.sessions.markEnding([sessionId], { now, reason, by: actor });
     return { ending: [{ ...session, status: 'ENDING' as const }], auditId: registry.audit.record({ ...audit, outcome: 'pending' }) };
   });
-  await enforceRemoval(deps, ending, auditId);
+  await enforceRemoval(deps, staged);
   return true;
 }
 
@@ -72,8 +66,7 @@ export async function deactivateDevice(deps: UseCaseDeps, request: RevokeRequest
   checkId('deviceId', request.deviceId);
   const reason = checkReason(request.reason);
   const now = (deps.now ?? Date.now)();
-  const { ending, auditId } = await inGroupTransaction(deps, () => stageDeactivation(deps, { ...request, reason }, now));
-  await enforceRemoval(deps, ending, auditId);
+  await enforceRemoval(deps, await inGroupTransaction(deps, () => stageDeactivation(deps, { ...request, reason }, now)));
   return true;
 }
 

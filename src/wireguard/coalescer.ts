@@ -3,8 +3,8 @@
 // one queue, flushed in order, so a remove queued after an add of the same key wins (wg applies
 // clauses left to right). Each request still answers for its own peers only: when a shared call
 // fails, every request of that batch is retried on its own and learns its own fate.
-// (It satisfies the use cases' PeerCommands structurally: wireguard does not import sessions.)
-import { assertPeerChange, PEERS_PER_COMMAND, type PeerChange, type PeerSpec, type WireGuardInterface } from './interface.js';
+import { assertPeerChange, PEERS_PER_COMMAND, type PeerChange, type SetPeers } from './interface.js';
+import type { PeerChanges } from './peer-changes.js';
 
 /** Failures in a row, when retrying a failed batch one request at a time, before giving up on the rest. */
 export const GIVE_UP_AFTER = 3;
@@ -15,10 +15,7 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-export interface PeerCoalescer {
-  addPeers(peers: readonly PeerSpec[]): Promise<void>;
-  /** Resolves once these peers are confirmed gone (idempotent: absent peers succeed). */
-  removePeers(publicKeys: readonly string[]): Promise<void>;
+export interface PeerCoalescer extends PeerChanges {
   /** Resolves when nothing is queued or in flight (tests, shutdown). */
   idle(): Promise<void>;
 }
@@ -28,10 +25,8 @@ export interface CoalescerOptions {
   maxClauses?: number;
 }
 
-export function createPeerCoalescer(
-  wireguard: Pick<WireGuardInterface, 'applyPeerChanges'>,
-  options: CoalescerOptions = {},
-): PeerCoalescer {
+/** The one implementation of PeerChanges, built on the raw `wg set` (createSetPeers). */
+export function createPeerCoalescer(setPeers: SetPeers, options: CoalescerOptions = {}): PeerCoalescer {
   const maxClauses = options.maxClauses ?? PEERS_PER_COMMAND;
   const queue: Pending[] = [];
   let flushing: Promise<void> | null = null;
@@ -70,7 +65,7 @@ export function createPeerCoalescer(
   async function runBatch(batch: Pending[]): Promise<void> {
     let lastError: unknown;
     try {
-      await wireguard.applyPeerChanges(batch.length === 1 ? batch[0]!.changes : batch.flatMap((p) => p.changes));
+      await setPeers(batch.length === 1 ? batch[0]!.changes : batch.flatMap((p) => p.changes));
       for (const p of batch) p.resolve();
       return;
     } catch (error) {
@@ -87,7 +82,7 @@ export function createPeerCoalescer(
         continue;
       }
       try {
-        await wireguard.applyPeerChanges(p.changes);
+        await setPeers(p.changes);
         failedInARow = 0;
         p.resolve();
       } catch (error) {

@@ -13,16 +13,19 @@ export interface PeerSpec {
 /** One clause of a `wg set` call; wg applies clauses left to right. */
 export type PeerChange = { add: PeerSpec } | { remove: string };
 
+/** What the rest of the code reads of the interface. Peer changes go through the coalescer only. */
 export interface WireGuardInterface {
   readonly name: string;
-  /** Adds and removes in one `wg set` per PEERS_PER_COMMAND clauses, in the order given. */
-  applyPeerChanges(changes: readonly PeerChange[]): Promise<void>;
-  addPeers(peers: readonly PeerSpec[]): Promise<void>;
-  /** Idempotent: removing a peer that is not there succeeds. */
-  removePeers(publicKeys: readonly string[]): Promise<void>;
   dump(): Promise<InterfaceDump>;
   exists(): Promise<boolean>;
 }
+
+/**
+ * Adds and removes in one `wg set` per PEERS_PER_COMMAND clauses, in the order given; removing a
+ * peer that is not there succeeds. The coalescer's raw material (createPeerCoalescer): build one
+ * with createSetPeers only to hand it to the coalescer.
+ */
+export type SetPeers = (changes: readonly PeerChange[]) => Promise<void>;
 
 export interface InterfaceOptions {
   runner: CommandRunner;
@@ -38,23 +41,28 @@ export const PEERS_PER_COMMAND = 2000;
 
 const ALLOWED_IPS = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
 
-export function createWireGuardInterface(options: InterfaceOptions): WireGuardInterface {
-  const { runner, name } = options;
-  const run = (bin: string, args: string[]) =>
-    options.netns ? runner.run(options.ipBin, ['netns', 'exec', options.netns, bin, ...args]) : runner.run(bin, args);
+/** Runs a command on the node, inside the configured network namespace if any. */
+function commandRunner(options: InterfaceOptions): (bin: string, args: string[]) => ReturnType<CommandRunner['run']> {
+  const { runner } = options;
+  return (bin, args) => (options.netns ? runner.run(options.ipBin, ['netns', 'exec', options.netns, bin, ...args]) : runner.run(bin, args));
+}
 
-  async function applyPeerChanges(changes: readonly PeerChange[]): Promise<void> {
+export function createSetPeers(options: InterfaceOptions): SetPeers {
+  const run = commandRunner(options);
+  return async (changes) => {
     for (const change of changes) assertPeerChange(change);
     for (const chunk of chunks(changes, PEERS_PER_COMMAND)) {
-      await run(options.wgBin, ['set', name, ...chunk.flatMap(peerClause)]);
+      await run(options.wgBin, ['set', options.name, ...chunk.flatMap(peerClause)]);
     }
-  }
+  };
+}
+
+export function createWireGuardInterface(options: InterfaceOptions): WireGuardInterface {
+  const { name } = options;
+  const run = commandRunner(options);
 
   return {
     name,
-    applyPeerChanges,
-    addPeers: (peers) => applyPeerChanges(peers.map((add) => ({ add }))),
-    removePeers: (publicKeys) => applyPeerChanges(publicKeys.map((remove) => ({ remove }))),
     async dump() {
       // Yielding parse: a full interface's dump must not stall the requests being served.
       return parseDumpYielding((await run(options.wgBin, ['show', name, 'dump'])).stdout);

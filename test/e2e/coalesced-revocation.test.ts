@@ -9,6 +9,7 @@ import { silentLogger } from '../../src/logger.js';
 import { createExecaRunner, type CommandRunner } from '../../src/wireguard/runner.js';
 import { createTestbed, generateKeyPair, type Testbed } from '../../src/testbed/index.js';
 import { describeE2E } from '../support/e2e.js';
+import { sessionRows } from '../support/registry-rows.js';
 
 const TOKEN = 'e2e-coalesce-token-0123456789';
 const DEVICES = 40;
@@ -105,10 +106,7 @@ describeE2E('coalesced and bulk revocation on a real interface', () => {
     ]);
     expect(setCalls).toHaveLength(1);
     expect(await peersOnInterface()).toEqual(new Set(keys.slice(first + 10, DEVICES + 1)));
-    const ended = agent.registry.db
-      .prepare(`SELECT count(*) FROM sessions WHERE status = 'ENDED' AND user_id BETWEEN ? AND ?`)
-      .pluck()
-      .get(first, first + 9);
+    const ended = sessionRows(agent.registry, { status: 'ENDED' }).filter((s) => s.userId >= first && s.userId <= first + 9).length;
     expect(ended).toBe(10);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { MAX_BULK_ITEMS } from '../../src/sessions/index.js';
 import { createHarness, DEACTIVATE, DISCONNECT, READ_TOKEN, seedDevice, type Harness } from '../support/harness.js';
 import { testKey } from '../support/keys.js';
+import { auditRows, sessionRows } from '../support/registry-rows.js';
 
 const DEACTIVATE_MANY = `mutation ($items: [DeviceRef!]!, $reason: String) { deactivateDevices(items: $items, reason: $reason) { userId deviceId ok code message } }`;
 const DISCONNECT_MANY = `mutation ($items: [DeviceRef!]!, $reason: String) { disconnectDevices(items: $items, reason: $reason) { userId deviceId ok code message } }`;
@@ -17,7 +18,7 @@ async function seeded(): Promise<Harness> {
 }
 
 const statusOf = (h: Harness, key: string) =>
-  h.registry.db.prepare('SELECT status FROM sessions WHERE public_key = ? ORDER BY id DESC LIMIT 1').pluck().get(key);
+  sessionRows(h.registry).filter((s) => s.publicKey === key).at(-1)?.status;
 
 describe('deactivateDevices', () => {
   it('answers per item exactly as deactivateDevice would, with all removals in one wg set call', async () => {
@@ -90,7 +91,7 @@ describe('deactivateDevices', () => {
     expect(statusOf(h, testKey(21))).toBe('ENDED');
     expect(statusOf(h, testKey(31))).toBe('ENDING');
     expect(h.runner.peers.has(testKey(31))).toBe(true);
-    const audit = h.registry.db.prepare(`SELECT user_id AS userId, outcome FROM audit_log WHERE action = 'deactivate' ORDER BY id`).all();
+    const audit = auditRows(h.registry, { action: 'deactivate' }).map(({ userId, outcome }) => ({ userId, outcome }));
     expect(audit).toEqual([
       { userId: 1, outcome: 'ok' },
       { userId: 2, outcome: 'pending' },

@@ -12,6 +12,7 @@ import { silentLogger } from '../../src/logger.js';
 import { createCliHarness, type CliHarness } from '../support/cli-harness.js';
 import { ADMIN_TOKEN, READ_TOKEN, seedDevice } from '../support/harness.js';
 import { testKey } from '../support/keys.js';
+import { auditRows } from '../support/registry-rows.js';
 
 describe('wgnode --url (a remote node over HTTP)', () => {
   let h: CliHarness;
@@ -35,7 +36,7 @@ describe('wgnode --url (a remote node over HTTP)', () => {
     const run = await h.cli(['disconnect', '--user', '1', '--device', '1'], { env: { WGNODE_URL: url, WGNODE_TOKEN: ADMIN_TOKEN } });
     expect(run.code).toBe(EXIT.OK);
     expect(h.runner.peers.size).toBe(0);
-    const actors = h.registry.db.prepare(`SELECT actor FROM audit_log WHERE action = 'disconnect'`).pluck().all();
+    const actors = auditRows(h.registry, { action: 'disconnect' }).map((row) => row.actor);
     expect(actors).toEqual(['admin-token']);
     expect((await h.cli(['status', '--url', url, '--token', ADMIN_TOKEN])).code).toBe(EXIT.OK);
   });

@@ -1,12 +1,13 @@
 // The wgnode CLI against a running server on a unix socket: every command, its output (human and
 // --json) and its exit codes, with the composed agent around the fake runner.
 import { statSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/errors.js';
+import { inspectRegistryFile } from '../../src/registry/file-inspection.js';
 import { createCliHarness, type CliHarness } from '../support/cli-harness.js';
 import { seedDevice } from '../support/harness.js';
 import { testKey } from '../support/keys.js';
+import { auditRows as allAuditRows } from '../support/registry-rows.js';
 
 let h: CliHarness;
 beforeEach(async () => {
@@ -16,7 +17,7 @@ afterEach(async () => {
   await h.close();
 });
 
-const auditRows = () => h.registry.db.prepare('SELECT actor, action, user_id AS userId, reason, outcome FROM audit_log ORDER BY id').all() as any[];
+const auditRows = () => allAuditRows(h.registry).map(({ actor, action, userId, reason, outcome }) => ({ actor, action, userId, reason, outcome })) as any[];
 
 describe('the operator socket', () => {
   it('is created with mode 0600, and requests on it act as `local` without a token', async () => {
@@ -186,9 +187,7 @@ describe('wgnode backup', () => {
     expect(run.stdout).toMatch(/^backup written: .*copy\.db \(.*, schema v\d+, 2 sessions, \d+ audit entries, integrity ok\)$/m);
     const file = `${h.dir}/copy.db`;
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    const copy = new Database(file, { readonly: true });
-    expect((copy.prepare('SELECT count(*) AS n FROM sessions').get() as any).n).toBe(2);
-    copy.close();
+    expect(inspectRegistryFile(file, (copy) => copy.counts().sessions)).toBe(2);
     expect(auditRows()).toContainEqual(expect.objectContaining({ actor: 'local', action: 'backup', outcome: 'ok' }));
   });
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createPeerCoalescer, GIVE_UP_AFTER } from '../../src/wireguard/coalescer.js';
-import { createWireGuardInterface } from '../../src/wireguard/interface.js';
+import { createSetPeers } from '../../src/wireguard/interface.js';
 import { FakeRunner } from '../support/fake-runner.js';
 import { testKey } from '../support/keys.js';
 
 function setup(options: { maxClauses?: number } = {}) {
   const runner = new FakeRunner();
-  const wireguard = createWireGuardInterface({ runner, name: 'wg0', wgBin: 'wg', ipBin: 'ip', netns: '' });
-  const peers = createPeerCoalescer(wireguard, options);
+  const setPeers = createSetPeers({ runner, name: 'wg0', wgBin: 'wg', ipBin: 'ip', netns: '' });
+  const peers = createPeerCoalescer(setPeers, options);
   return { runner, peers };
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createHarness, seedDevice } from '../support/harness.js';
 import { testKey } from '../support/keys.js';
+import { auditRows, sessionRows } from '../support/registry-rows.js';
 
 async function seeded(users: number) {
   const h = createHarness();
@@ -9,7 +10,7 @@ async function seeded(users: number) {
 }
 
 const statusOf = (h: ReturnType<typeof createHarness>, user: number) =>
-  h.registry.db.prepare('SELECT status FROM sessions WHERE user_id = ?').pluck().get(user);
+  sessionRows(h.registry, { userId: user })[0]?.status;
 
 describe('group commit of revocations', () => {
   it('concurrent revocations share transactions, and each answers for itself', async () => {
@@ -52,7 +53,7 @@ describe('group commit of revocations', () => {
     ]);
     expect(results[0]).toEqual({ status: 'fulfilled', value: true });
     expect(results[1]).toMatchObject({ status: 'rejected', reason: { code: 'NOT_FOUND' } });
-    const refused = h.registry.db.prepare(`SELECT outcome FROM audit_log WHERE user_id = 9`).pluck().all();
+    const refused = auditRows(h.registry, { userId: 9 }).map((row) => row.outcome);
     expect(refused).toEqual(['refused:NOT_FOUND']);
   });
 });

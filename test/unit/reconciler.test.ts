@@ -239,7 +239,7 @@ describe('reconciler: races with concurrent mutations', () => {
     h.runner.peers.clear();
     const held = gate();
     let holding = false;
-    // The reconciler's own PeerCommands, holding its add until the disconnect has fully answered.
+    // The reconciler's own PeerChanges, holding its add until the disconnect has fully answered.
     const reconciler = createReconciler({
       registry: h.registry,
       wireguard: h.wireguard,

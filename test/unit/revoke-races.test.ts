@@ -87,7 +87,7 @@ describe('a locked registry', () => {
     try {
       const h = createHarness({ env: { WGNODE_DB: join(dir, 'wgnode.db') } });
       await seedDevice(h, 1, 1, [testKey(1)]);
-      h.registry.db.pragma('busy_timeout = 20');
+      h.registry.setBusyTimeout(20);
       const other = new Database(join(dir, 'wgnode.db'));
       other.exec('BEGIN IMMEDIATE');
 

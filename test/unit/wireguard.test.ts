@@ -1,7 +1,7 @@
 // Keys, the dump parser and the argv the interface wrapper builds.
 import { describe, expect, it } from 'vitest';
 import { parseDump } from '../../src/wireguard/dump.js';
-import { createWireGuardInterface, PEERS_PER_COMMAND } from '../../src/wireguard/interface.js';
+import { createSetPeers, PEERS_PER_COMMAND } from '../../src/wireguard/interface.js';
 import { isPublicKey } from '../../src/wireguard/keys.js';
 import { FakeRunner } from '../support/fake-runner.js';
 import { testKey } from '../support/keys.js';
@@ -43,20 +43,20 @@ describe('parseDump', () => {
   });
 });
 
-describe('createWireGuardInterface', () => {
+describe('createSetPeers', () => {
   it('splits large removals into commands of at most PEERS_PER_COMMAND peers', async () => {
     const runner = new FakeRunner();
-    const wg = createWireGuardInterface({ runner, name: 'wg0', wgBin: 'wg', ipBin: 'ip', netns: '' });
+    const setPeers = createSetPeers({ runner, name: 'wg0', wgBin: 'wg', ipBin: 'ip', netns: '' });
     const keys = Array.from({ length: PEERS_PER_COMMAND + 5 }, (_, n) => testKey(n));
-    await wg.removePeers(keys);
+    await setPeers(keys.map((remove) => ({ remove })));
     expect(runner.calls.map((argv) => (argv.length - 3) / 3)).toEqual([PEERS_PER_COMMAND, 5]);
   });
 
   it('refuses to build a command from an invalid key or address', async () => {
     const runner = new FakeRunner();
-    const wg = createWireGuardInterface({ runner, name: 'wg0', wgBin: 'wg', ipBin: 'ip', netns: '' });
-    await expect(wg.removePeers([testKey(1), '--help'])).rejects.toThrow(/publicKey/);
-    await expect(wg.addPeers([{ publicKey: testKey(1), allowedIps: '0.0.0.0/0 peer x' }])).rejects.toThrow(/allowed-ips/);
+    const setPeers = createSetPeers({ runner, name: 'wg0', wgBin: 'wg', ipBin: 'ip', netns: '' });
+    await expect(setPeers([{ remove: testKey(1) }, { remove: '--help' }])).rejects.toThrow(/publicKey/);
+    await expect(setPeers([{ add: { publicKey: testKey(1), allowedIps: '0.0.0.0/0 peer x' } }])).rejects.toThrow(/allowed-ips/);
     expect(runner.calls).toEqual([]);
   });
 });

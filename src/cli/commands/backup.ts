@@ -2,7 +2,6 @@
 // SQLite's backup API and streams it over the local socket only (a network caller can neither
 // fetch it nor make the node write a file); the CLI writes FILE itself, checks it, then renames
 // it into place, so FILE is either a complete, verified copy or absent.
-import type Database from 'better-sqlite3';
 import { rename, rm } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -52,20 +51,16 @@ async function fsync(path: string): Promise<void> {
 
 /** Opens the copy read-only and proves it is a sound registry before it takes FILE's name. */
 async function verify(path: string): Promise<{ schemaVersion: number; sessions: number; auditEntries: number }> {
-  let db: Database.Database | undefined;
   try {
-    const { default: Sqlite } = await import('better-sqlite3');
-    db = new Sqlite(path, { readonly: true, fileMustExist: true });
-    const integrity = db.pragma('integrity_check', { simple: true });
-    if (integrity !== 'ok') throw new Error(`integrity_check: ${String(integrity)}`);
-    return {
-      schemaVersion: db.pragma('user_version', { simple: true }) as number,
-      sessions: (db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n,
-      auditEntries: (db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n,
-    };
+    // Loaded here: the other commands do not need better-sqlite3.
+    const { inspectRegistryFile } = await import('../../registry/file-inspection.js');
+    return inspectRegistryFile(path, (file) => {
+      const integrity = file.integrity();
+      if (integrity !== 'ok') throw new Error(`integrity_check: ${integrity}`);
+      const { sessions, auditEntries } = file.counts();
+      return { schemaVersion: file.schemaVersion(), sessions, auditEntries };
+    });
   } catch (error) {
     throw new CliError(EXIT.FAILED, 'BACKUP_INVALID', `the copy did not verify, nothing written: ${(error as Error).message}`);
-  } finally {
-    db?.close();
   }
 }

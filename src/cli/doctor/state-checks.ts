@@ -1,10 +1,9 @@
 // Doctor checks of the node's state: the registry file (read-only: doctor never writes it), the
 // operator socket and whether a server answers on it, and the clock.
-import Database from 'better-sqlite3';
 import { constants } from 'node:fs';
 import { access, lstat } from 'node:fs/promises';
 import { request } from 'node:http';
-import { MIGRATIONS } from '../../registry/migrations.js';
+import { inspectRegistryFile, SCHEMA_VERSION } from '../../registry/file-inspection.js';
 import type { CheckResult } from './system-checks.js';
 
 export interface DatabaseFacts {
@@ -23,24 +22,22 @@ export async function checkDatabase(path: string): Promise<{ result: CheckResult
     const fix = code === 'ENOENT' ? 'start `wgnode serve` once to create it, or set WGNODE_DB to the registry' : `give the user running wgnode read and write access to ${path}`;
     return { result: { name, ok: false, detail: `${path}: ${code === 'ENOENT' ? 'does not exist' : 'not readable and writable'}`, fix }, facts: none };
   }
-  let db: Database.Database | undefined;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
-    const integrity = db.pragma('integrity_check', { simple: true });
-    const version = db.pragma('user_version', { simple: true }) as number;
-    if (integrity !== 'ok') {
-      return { result: { name, ok: false, detail: `${path}: integrity_check says ${String(integrity)}`, fix: 'stop wgnode and restore the latest `wgnode backup`' }, facts: none };
-    }
-    if (version > MIGRATIONS.length) {
-      return { result: { name, ok: false, detail: `${path}: schema v${version} is newer than this wgnode (v${MIGRATIONS.length})`, fix: 'run the wgnode version that wrote it' }, facts: none };
-    }
-    const newestAt = (db.prepare('SELECT max(at) AS at FROM audit_log').get() as { at: number | null }).at;
-    const sessions = (db.prepare(`SELECT count(*) AS n FROM sessions WHERE status <> 'ENDED'`).get() as { n: number }).n;
-    return { result: { name, ok: true, detail: `${path}: integrity ok, schema v${version}, ${sessions} live sessions` }, facts: { newestAt } };
+    return inspectRegistryFile(path, (file) => {
+      const integrity = file.integrity();
+      const version = file.schemaVersion();
+      if (integrity !== 'ok') {
+        return { result: { name, ok: false, detail: `${path}: integrity_check says ${integrity}`, fix: 'stop wgnode and restore the latest `wgnode backup`' }, facts: none };
+      }
+      if (version > SCHEMA_VERSION) {
+        return { result: { name, ok: false, detail: `${path}: schema v${version} is newer than this wgnode (v${SCHEMA_VERSION})`, fix: 'run the wgnode version that wrote it' }, facts: none };
+      }
+      const newestAt = file.newestAuditAt();
+      const sessions = file.counts().liveSessions;
+      return { result: { name, ok: true, detail: `${path}: integrity ok, schema v${version}, ${sessions} live sessions` }, facts: { newestAt } };
+    });
   } catch (error) {
     return { result: { name, ok: false, detail: `${path}: cannot open: ${(error as Error).message}`, fix: 'is it a wgnode registry? check WGNODE_DB' }, facts: none };
-  } finally {
-    db?.close();
   }
 }
 

@@ -1,0 +1,47 @@
+// The use cases' registry transactions: a refusal is returned from the transaction (so its audit
+// row commits) and thrown after it; SQLITE_BUSY becomes a retryable answer.
+import type { AuditEntry } from '../registry/index.js';
+import type { UseCaseDeps } from './deps.js';
+import { DomainError } from './errors.js';
+
+/** A refusal is returned from the transaction, not thrown, so that its audit row commits. */
+export type Refusal = { refused: DomainError };
+
+export function isRefusal(value: unknown): value is Refusal {
+  return typeof value === 'object' && value !== null && 'refused' in value;
+}
+
+/** Audits a refused action (inside the transaction) and returns the refusal for the transaction to throw. */
+export function refuse(deps: UseCaseDeps, audit: Omit<AuditEntry, 'outcome'>, error: DomainError): Refusal {
+  deps.registry.audit.record({ ...audit, outcome: `refused:${error.code}` });
+  return { refused: error };
+}
+
+/** Runs fn in a transaction of its own; throws a refusal it returned once the transaction committed. */
+export function inTransaction<T>(deps: UseCaseDeps, fn: () => T): Exclude<T, Refusal> {
+  let result: T;
+  try {
+    result = deps.registry.transaction(fn);
+  } catch (error) {
+    throw busyError(error) ?? error;
+  }
+  return unlessRefused(result);
+}
+
+/** Like inTransaction, but shares the commit with the other transactions ready in this turn (registry.groupTransaction). */
+export function inGroupTransaction<T>(deps: UseCaseDeps, fn: () => T): Promise<Exclude<T, Refusal>> {
+  return deps.registry.groupTransaction(fn).then(unlessRefused, (error: unknown) => {
+    throw busyError(error) ?? error;
+  });
+}
+
+function unlessRefused<T>(result: T): Exclude<T, Refusal> {
+  if (isRefusal(result)) throw result.refused;
+  return result as Exclude<T, Refusal>;
+}
+
+/** SQLITE_BUSY as the retryable answer callers get; null for any other error. */
+export function busyError(error: unknown): DomainError | null {
+  if (!(error as { code?: string } | null)?.code?.startsWith('SQLITE_BUSY')) return null;
+  return new DomainError('REGISTRY_BUSY', 'The node registry is busy; retry the request', 503, { cause: error });
+}

@@ -1,0 +1,9 @@
+// The one port for peer changes: what the use cases and the reconciler drive. The coalescer
+// (coalescer.ts) is its implementation; nothing else reaches `wg set`.
+import type { PeerSpec } from './interface.js';
+
+export interface PeerChanges {
+  addPeers(peers: readonly PeerSpec[]): Promise<void>;
+  /** Resolves once these peers are confirmed gone (idempotent: absent peers succeed). */
+  removePeers(publicKeys: readonly string[]): Promise<void>;
+}
