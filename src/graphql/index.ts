@@ -1,9 +1,8 @@
 // The GraphQL layer's entry: schema + resolvers + handler.
 import type { Logger } from '../logger.js';
 import type { ValidationRule } from 'graphql';
-import type { GraphQLContext } from './context.js';
 import { buildExecutableSchema, type SchemaModule } from './build-schema.js';
-import { createGraphQLHandler } from './handler.js';
+import { createGraphQLHandler, type GraphQLContext } from './handler.js';
 import { createLimitRules, DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits.js';
 import { createResolvers, type ResolverDeps } from './resolvers.js';
 import { typeDefs } from './schema.js';
@@ -45,7 +44,6 @@ export function createGraphQL(deps: ResolverDeps & GraphQLOptions) {
   return { schema, handle };
 }
 
-export type { GraphQLContext } from './context.js';
-export type { GraphQLRequest, GraphQLResponse } from './handler.js';
+export type { GraphQLContext, GraphQLRequest, GraphQLResponse } from './handler.js';
 export type { NodeInfoSource } from './resolvers.js';
 export type { SchemaModule, ResolverMap } from './build-schema.js';

@@ -2,7 +2,7 @@
 // of the registry. No SQL and no commands here.
 import type { Registry, SessionStatus } from '../registry/index.js';
 import { errors, type SessionService } from '../sessions/index.js';
-import type { GraphQLContext } from './context.js';
+import type { GraphQLContext } from './handler.js';
 import { MAX_PAGE_SIZE, readPageArgs, toConnection } from './paging.js';
 import { deviceView, sessionView } from './views.js';
 
