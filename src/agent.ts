@@ -10,6 +10,7 @@ import { createGraphQL, type GraphQLContext, type NodeInfoSource } from './graph
 import { LOCAL_PRINCIPAL } from './auth/local.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createBulkModule } from './graphql/modules/bulk.js';
+import { createCoreModule } from './graphql/modules/core.js';
 import { createReconcileModule } from './graphql/modules/reconcile.js';
 import { createServerInfoModule } from './graphql/modules/server-info.js';
 import { createAuditModule } from './graphql/modules/audit.js';
@@ -107,14 +108,11 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
   };
   const graphql = createGraphQL({
     service,
-    registry,
     log,
-    node,
-    onlineWindowS: config.onlineWindowS,
-    now: overrides.now,
     limits: { introspection: config.introspection },
     limitMutation: createMutationLimit(config, overrides.now),
     modules: [
+      createCoreModule({ service, registry, node, onlineWindowS: config.onlineWindowS, now: overrides.now }),
       createServerInfoModule({ version: VERSION, startedAt: (overrides.now ?? Date.now)() }),
       createBulkModule({ service }),
       createReconcileModule({ reconciler }),
