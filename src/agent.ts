@@ -4,10 +4,9 @@
 // stop() takes everything down in the reverse order, whoever calls it (server, tests, benchmark).
 import { createApp } from './app.js';
 import type { Authenticator } from './auth/principal.js';
-import { createAuthenticator, type StaticToken } from './auth/index.js';
+import { createAuthenticator, LOCAL_PRINCIPAL, type StaticToken } from './auth/index.js';
 import type { Config } from './config.js';
 import { createGraphQL, type GraphQLContext, type NodeInfoSource } from './graphql/index.js';
-import { LOCAL_PRINCIPAL } from './auth/local.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createBulkModule } from './graphql/modules/bulk.js';
 import { createCoreModule } from './graphql/modules/core.js';
@@ -15,7 +14,7 @@ import { createReconcileModule } from './graphql/modules/reconcile.js';
 import { createServerInfoModule } from './graphql/modules/server-info.js';
 import { createAuditModule } from './graphql/modules/audit.js';
 import { mountGraphiQL } from './ide/graphiql.js';
-import { createMetrics, instrumentRunner, listenForMetrics, mountMetrics, observeRequests, registrySessionCounts, type MetricsListener } from './metrics/index.js';
+import { createMetrics, instrumentRunner, listenForMetrics, mountMetrics, observeRequests, type MetricsListener, type SessionCounts } from './metrics/index.js';
 import { createReadiness } from './health.js';
 import { listenHttp, type HttpListener } from './http/listen.js';
 import { listenOnLocalSocket, type LocalSocket } from './local-socket.js';
@@ -24,7 +23,7 @@ import { formatIpv4 } from './net.js';
 import { createReconciler } from './reconcile/reconciler.js';
 import type { ReconcileReport } from './reconcile/report.js';
 import { startWalCheckpointer } from './registry/checkpointer.js';
-import { openRegistry } from './registry/index.js';
+import { openRegistry, type Registry } from './registry/index.js';
 import { createSessionService } from './sessions/index.js';
 import { VERSION } from './version.js';
 import { createPeerCoalescer } from './wireguard/coalescer.js';
@@ -208,4 +207,14 @@ export type ComposedAgent = ReturnType<typeof createAgent>;
 function createMutationLimit(config: Config, now?: () => number): (context: GraphQLContext) => number {
   const limiter = createRateLimiter({ ...config.rateLimit, now });
   return (context) => (context.actor === LOCAL_PRINCIPAL.name ? 0 : limiter.take(context.actor));
+}
+
+/** Session gauges, read at scrape time from the registry's indexed counts (never a dump). */
+function registrySessionCounts(registry: Pick<Registry, 'sessions'>, onlineWindowS: number, now: () => number = Date.now): SessionCounts {
+  const { sessions } = registry;
+  return {
+    active: () => sessions.count({ status: 'ACTIVE' }),
+    ending: () => sessions.count({ status: 'ENDING' }),
+    online: () => sessions.count({ online: { value: true, since: now() - onlineWindowS * 1000 } }),
+  };
 }
