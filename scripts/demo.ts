@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
-import { startAgent, type RunningAgent } from '../src/index.js';
+import { startServer, type RunningAgent } from '../src/server.js';
 import { createLogger } from '../src/logger.js';
 import { createTestbed, generateKeyPair, privilegeProblem, type Testbed } from '../src/testbed/index.js';
 
@@ -30,7 +30,7 @@ async function main(): Promise<number> {
   let testbed: Testbed | undefined;
   let running: RunningAgent | undefined;
   const cleanup = async () => {
-    await running?.close().catch(() => undefined);
+    await running?.agent.stop().catch(() => undefined);
     await testbed?.teardown();
     rmSync(dir, { recursive: true, force: true });
   };
@@ -48,7 +48,7 @@ async function main(): Promise<number> {
       WGNODE_RECONCILE_INTERVAL_MS: '2000',
     });
     // Warnings only: the welcome text below is what a newcomer reads.
-    running = await startAgent(config, { log: createLogger({ level: 'warn' }) });
+    running = await startServer(config, { log: createLogger({ level: 'warn' }) });
     const url = `http://127.0.0.1:${running.port}/graphql`;
     const gql = async (query: string, variables?: Record<string, unknown>) => {
       const res = await fetch(url, {

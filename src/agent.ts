@@ -1,24 +1,29 @@
 // Composition: config → registry → wireguard → use cases → GraphQL → app. No I/O beyond opening
 // the registry, so tests compose the real thing around a fake runner and an in-memory database.
+// The agent owns its lifecycle: start() brings up the listeners and the reconciler in order, and
+// stop() takes everything down in the reverse order, whoever calls it (server, tests, benchmark).
 import { createApp } from './app.js';
 import type { Authenticator } from './auth/principal.js';
-import { createAuthenticator, type StaticToken } from './auth/index.js';
+import { createAuthenticator, LOCAL_PRINCIPAL, type StaticToken } from './auth/index.js';
 import type { Config } from './config.js';
 import { createGraphQL, type GraphQLContext, type NodeInfoSource } from './graphql/index.js';
-import { LOCAL_PRINCIPAL } from './auth/local.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createBulkModule } from './graphql/modules/bulk.js';
+import { createCoreModule } from './graphql/modules/core.js';
 import { createReconcileModule } from './graphql/modules/reconcile.js';
 import { createServerInfoModule } from './graphql/modules/server-info.js';
 import { createAuditModule } from './graphql/modules/audit.js';
 import { mountGraphiQL } from './ide/graphiql.js';
-import { createMetrics, instrumentRunner, mountMetrics, observeRequests, registrySessionCounts } from './metrics/index.js';
+import { createMetrics, instrumentRunner, listenForMetrics, mountMetrics, observeRequests, type MetricsListener, type SessionCounts } from './metrics/index.js';
 import { createReadiness } from './health.js';
+import { listenHttp, type HttpListener } from './http/listen.js';
+import { listenOnLocalSocket, type LocalSocket } from './local-socket.js';
 import { createLogger, type Logger } from './logger.js';
 import { formatIpv4 } from './net.js';
 import { createReconciler } from './reconcile/reconciler.js';
 import type { ReconcileReport } from './reconcile/report.js';
-import { openRegistry } from './registry/index.js';
+import { openRegistry, type Registry } from './registry/index.js';
+import { onlineSince } from './registry/online.js';
 import { createSessionService } from './sessions/index.js';
 import { VERSION } from './version.js';
 import { createPeerCoalescer } from './wireguard/coalescer.js';
@@ -34,6 +39,21 @@ export interface AgentOverrides {
   tokens?: readonly StaticToken[];
   /** Sees every reconcile report (metrics). */
   onReconcileReport?: (report: ReconcileReport) => void;
+}
+
+/** What start() brought up. */
+export interface Listening {
+  /** The HTTP port actually bound (useful with WGNODE_PORT=0). */
+  port: number;
+  /** The operator's unix socket (null with WGNODE_SOCKET=off). */
+  socket: LocalSocket | null;
+  /** Credential-free /metrics on 127.0.0.1 (null unless WGNODE_METRICS_PORT is set). */
+  metricsListener: MetricsListener | null;
+}
+
+export interface StartOptions {
+  /** false: no start-up pass and no timer; passes run only when asked (tests, the benchmark). */
+  reconcile?: boolean;
 }
 
 export function createAgent(config: Config, overrides: AgentOverrides = {}) {
@@ -56,7 +76,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     staticPeers: config.staticPeers,
   });
 
-  // Makes the interface and the registry agree; started by index.ts (tests call runOnce).
+  // Makes the interface and the registry agree; started by start() (tests call runOnce).
   const reconciler = createReconciler({
     registry,
     wireguard,
@@ -82,14 +102,11 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
   };
   const graphql = createGraphQL({
     service,
-    registry,
     log,
-    node,
-    onlineWindowS: config.onlineWindowS,
-    now: overrides.now,
     limits: { introspection: config.introspection },
     limitMutation: createMutationLimit(config, overrides.now),
     modules: [
+      createCoreModule({ service, registry, node, onlineWindowS: config.onlineWindowS, now: overrides.now }),
       createServerInfoModule({ version: VERSION, startedAt: (overrides.now ?? Date.now)() }),
       createBulkModule({ service }),
       createReconcileModule({ reconciler }),
@@ -110,6 +127,52 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     },
   });
 
+  let http: HttpListener | null = null;
+  let socket: LocalSocket | null = null;
+  let metricsListener: MetricsListener | null = null;
+  let starting: Promise<Listening> | null = null;
+  let stopping: Promise<void> | null = null;
+
+  async function start(options: StartOptions = {}): Promise<Listening> {
+    if (stopping) throw new Error('this agent was stopped; compose a new one');
+    try {
+      if (options.reconcile !== false) {
+        // The first reconcile pass runs before we serve: revocations a crash left half done are
+        // finished first, and the interface's key is known. Then one pass every interval.
+        const first = await reconciler.start();
+        if (!first.ok) log.warn({ error: first.error }, `interface ${config.interfaceName}: the start-up reconcile pass failed; retrying every interval`);
+      }
+      http = await listenHttp({ fetch: app.fetch, host: config.host, port: config.port });
+      log.info({ host: config.host, port: http.port, interface: config.interfaceName, db: config.dbPath }, 'wgnode listening');
+      if (config.socketPath) socket = await listenOnLocalSocket({ path: config.socketPath, app, registry, log, now: overrides.now });
+      if (config.metricsPort) metricsListener = await listenForMetrics({ port: config.metricsPort, metrics, log });
+      return { port: http.port, socket, metricsListener };
+    } catch (error) {
+      // e.g. the port is taken, or another wgnode answers on the socket: stop what already started, then fail.
+      await stop();
+      throw error;
+    }
+  }
+
+  async function shutDown(): Promise<void> {
+    // Stop accepting requests (in-flight ones finish), then the background work, then the
+    // registry they all write to.
+    await metricsListener?.close();
+    await http?.close();
+    await socket?.close();
+    await reconciler.stop();
+    // Peer changes already queued still go out: their intents are in the registry either way.
+    await peers.idle();
+    checkpointer?.stop();
+    registry.close();
+  }
+
+  /** Takes everything down in the reverse order of start(); safe to call more than once, or without start(). */
+  function stop(): Promise<void> {
+    stopping ??= shutDown();
+    return stopping;
+  }
+
   return {
     config,
     log,
@@ -124,10 +187,12 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     async refreshInterfaceInfo(): Promise<void> {
       await reconciler.runOnce();
     },
-    close(): void {
-      checkpointer?.stop();
-      registry.close();
+    /** The first reconcile pass, then the HTTP port, the operator socket, the metrics listener and the reconcile timer. Once. */
+    start(options?: StartOptions): Promise<Listening> {
+      starting ??= start(options);
+      return starting;
     },
+    stop,
   };
 }
 
@@ -137,4 +202,14 @@ export type ComposedAgent = ReturnType<typeof createAgent>;
 function createMutationLimit(config: Config, now?: () => number): (context: GraphQLContext) => number {
   const limiter = createRateLimiter({ ...config.rateLimit, now });
   return (context) => (context.actor === LOCAL_PRINCIPAL.name ? 0 : limiter.take(context.actor));
+}
+
+/** Session gauges, read at scrape time from the registry's indexed counts (never a dump). */
+function registrySessionCounts(registry: Pick<Registry, 'sessions'>, onlineWindowS: number, now: () => number = Date.now): SessionCounts {
+  const { sessions } = registry;
+  return {
+    active: () => sessions.count({ status: 'ACTIVE' }),
+    ending: () => sessions.count({ status: 'ENDING' }),
+    online: () => sessions.count({ online: { value: true, since: onlineSince(now(), onlineWindowS) } }),
+  };
 }

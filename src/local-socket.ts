@@ -1,5 +1,5 @@
 // The operator's unix socket: the same app.fetch as the network port, with `{ local: true }` as
-// the fetch env so requests act as the `local` principal (src/auth/local.ts). The socket file is
+// the fetch env so requests act as the `local` principal (src/auth/bearer.ts). The socket file is
 // created 0600 — its permissions are the credential — and a stale one is removed at start.
 import { createAdaptorServer } from '@hono/node-server';
 import { createReadStream } from 'node:fs';
@@ -9,9 +9,6 @@ import { Readable } from 'node:stream';
 import { LOCAL_BACKUP_PATH } from './local-routes.js';
 import type { Logger } from './logger.js';
 import type { Registry } from './registry/index.js';
-
-/** The one route that exists only on the socket: a consistent snapshot of the registry, for `wgnode backup`. */
-export const BACKUP_PATH = LOCAL_BACKUP_PATH;
 
 export interface LocalSocketDeps {
   path: string;
@@ -30,7 +27,7 @@ export async function listenOnLocalSocket(deps: LocalSocketDeps): Promise<LocalS
   await removeStaleSocket(deps.path);
   const server = createAdaptorServer({
     fetch: (request: Request, env: Record<string, unknown>) =>
-      new URL(request.url).pathname === BACKUP_PATH ? serveBackup(deps, request) : deps.app.fetch(request, { ...env, local: true }),
+      new URL(request.url).pathname === LOCAL_BACKUP_PATH ? serveBackup(deps, request) : deps.app.fetch(request, { ...env, local: true }),
   }) as Server;
   // Bind with a umask that leaves only the owner's bits, so the socket is never reachable by
   // others, not even between listen() and chmod().

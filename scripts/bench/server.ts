@@ -2,7 +2,7 @@
 // one core each). Kinds: `floor` (bare Hono, fixed JSON body: the ceiling for any request here)
 // and `agent` (the real composition, src/agent.ts, with the real or a no-op command runner).
 // Talks to the parent over IPC: {ready, port} first, then answers {id, cmd} messages.
-import { serve } from '@hono/node-server';
+import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createAgent, type ComposedAgent } from '../../src/agent.js';
@@ -18,18 +18,20 @@ const noopRunner: CommandRunner = { run: async () => ({ stdout: '' }) };
 
 const spec = JSON.parse(process.env.BENCH_SERVER ?? '{"kind":"floor"}') as ServerSpec;
 let agent: ComposedAgent | null = null;
-let fetch: (request: Request) => Response | Promise<Response>;
+let floor: ServerType | null = null;
 if (spec.kind === 'floor') {
   const app = new Hono();
   app.post('/graphql', (c) => c.json(FLOOR_BODY));
-  fetch = app.fetch;
+  floor = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => process.send?.({ ready: true, port: info.port }));
 } else {
-  agent = createAgent(loadConfig(spec.env), { log: silentLogger, runner: spec.noopRunner ? noopRunner : undefined });
-  fetch = agent.app.fetch;
+  // Started as `wgnode serve` starts it, but for the reconcile passes: the benchmark runs and times those itself.
+  agent = createAgent(loadConfig({ WGNODE_HOST: '127.0.0.1', WGNODE_PORT: '0', ...spec.env }), {
+    log: silentLogger,
+    runner: spec.noopRunner ? noopRunner : undefined,
+  });
+  const { port } = await agent.start({ reconcile: false });
+  process.send?.({ ready: true, port });
 }
-
-// The same server setup as src/index.ts.
-const server = serve({ fetch, hostname: '127.0.0.1', port: 0 }, (info) => process.send?.({ ready: true, port: info.port }));
 
 // A benchmark that dies (Ctrl-C, a crash) must not leave its servers running.
 process.on('disconnect', () => process.exit(0));
@@ -46,9 +48,8 @@ process.on('message', (message: Command) => {
 async function handle(cmd: Command['cmd']): Promise<unknown> {
   if (cmd === 'stats') return stats();
   if (cmd === 'stop') {
-    server.close();
-    await agent?.reconciler.stop();
-    agent?.close();
+    floor?.close();
+    await agent?.stop();
     setImmediate(() => process.exit(0));
     return null;
   }

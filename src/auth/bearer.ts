@@ -1,10 +1,24 @@
 // Hono middleware: a bearer token or a 401 whose body is shaped like a GraphQL error, so a
-// GraphQL client reports it like any other error.
+// GraphQL client reports it like any other error. Requests on the operator's unix socket need
+// no token: they act as the `local` principal.
 import type { MiddlewareHandler } from 'hono';
-import { isLocalRequest, LOCAL_PRINCIPAL } from './local.js';
 import type { Authenticator, Principal } from './principal.js';
 
 export type AuthVariables = { principal: Principal };
+
+/**
+ * The node operator on the local unix socket. File permissions on the socket (0600) are the
+ * credential, so no token is involved; the audit log names the actor `local`.
+ */
+export const LOCAL_PRINCIPAL: Principal = Object.freeze({ name: 'local', scopes: new Set(['admin']) });
+
+/**
+ * True only for requests that arrived on the local socket: its server passes `{ local: true }` as
+ * the fetch env (src/local-socket.ts). A network request cannot set the env, only headers.
+ */
+function isLocalRequest(env: unknown): boolean {
+  return typeof env === 'object' && env !== null && (env as { local?: unknown }).local === true;
+}
 
 export function bearerAuth(options: { authenticate: Authenticator; realm?: string }): MiddlewareHandler<{ Variables: AuthVariables }> {
   const challenge = `Bearer realm="${options.realm ?? 'wgnode'}"`;

@@ -1,7 +1,7 @@
 // SDL modules + resolver maps → one executable schema, without a schema-tools dependency: each
 // feature is a module ({typeDefs, resolvers}) that may `extend type Query`; every field named in
 // a resolver map gets its resolve function, and a typo in a map fails at start-up.
-import { buildASTDocument, isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from './sdl.js';
+import { buildASTSchema, concatAST, isObjectType, parse, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 
 export type ResolverMap = Record<string, Record<string, GraphQLFieldResolver<any, any>>>;
 
@@ -11,7 +11,7 @@ export interface SchemaModule {
 }
 
 export function buildExecutableSchema(modules: readonly SchemaModule[]): GraphQLSchema {
-  const schema = buildASTDocument(modules.map((m) => m.typeDefs));
+  const schema = buildASTSchema(concatAST(modules.map((m) => parse(m.typeDefs))));
   for (const [typeName, fields] of modules.flatMap((m) => Object.entries(m.resolvers))) {
     const type = schema.getType(typeName);
     if (!isObjectType(type)) throw new Error(`resolvers name ${typeName}, which is not an object type of the schema`);

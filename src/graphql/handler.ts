@@ -4,13 +4,24 @@
 import { getOperationAST, specifiedRules, type GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { createHandler, type OperationArgs, type Response as HandlerResponse } from 'graphql-http';
 import type { Logger } from '../logger.js';
-import type { GraphQLContext } from './context.js';
 import { createDocumentCache } from './document-cache.js';
 import { checkArguments } from './argument-guard.js';
 import { createFormatError, statusForResult } from './errors.js';
 import { operationLabel, outcomeForStatus, outcomeOf } from './operation-label.js';
-import { responseStatusHint } from './response-status.js';
 import { errorResponse, readOnce, refuseBatch, rootFieldNames, withErrorBody } from './request-guards.js';
+
+/** Per-request state shared by the HTTP layer, the handler hooks and the resolvers (a type, not an interface: graphql-http wants a record). */
+export type GraphQLContext = {
+  /** Audit name of the caller: a token's name, a JWT subject, or "local". */
+  actor: string;
+  scopes: ReadonlySet<string>;
+  /**
+   * Raised by a resolver whose field carries its own errors (bulk results) to say what the HTTP
+   * status should be, e.g. 503 when removals were recorded but not confirmed; the handler
+   * answers the higher of this and the status the result calls for.
+   */
+  responseStatus?: number;
+};
 
 export interface HandlerGuards {
   /** graphql's parser stops after this many tokens (400), before any validation runs. */
@@ -88,7 +99,7 @@ export function createGraphQLHandler(options: { schema: GraphQLSchema; log: Logg
     },
     onOperation(req, _args, result) {
       // A resolver may raise the status without an error (bulk results carry their own errors).
-      req.context.status = Math.max(statusForResult(result), responseStatusHint(req.context.gql));
+      req.context.status = Math.max(statusForResult(result), req.context.gql.responseStatus ?? 0);
       req.context.outcome = outcomeOf(result, req.context.status);
     },
   });

@@ -4,4 +4,3 @@ export { createMetrics, type Metrics, type SessionCounts } from './metrics.js';
 export { instrumentRunner } from './instrument-runner.js';
 export { observeRequests, type RequestVariables } from './observe-requests.js';
 export { listenForMetrics, mountMetrics, type MetricsListener } from './routes.js';
-export { registrySessionCounts } from './session-counts.js';

@@ -2,6 +2,7 @@
 import { deactivateDevices, disconnectDevices } from './bulk.js';
 import { activateDevice, connectDevice } from './connect.js';
 import type { UseCaseDeps } from './deps.js';
+import { recordForbiddenMutation } from './forbidden.js';
 import { deactivateDevice, disconnectDevice, disconnectSession } from './revoke.js';
 
 export function createSessionService(deps: UseCaseDeps) {
@@ -13,6 +14,7 @@ export function createSessionService(deps: UseCaseDeps) {
     deactivateDevice: (request: Parameters<typeof deactivateDevice>[1]) => deactivateDevice(deps, request),
     disconnectDevices: (request: Parameters<typeof disconnectDevices>[1]) => disconnectDevices(deps, request),
     deactivateDevices: (request: Parameters<typeof deactivateDevices>[1]) => deactivateDevices(deps, request),
+    recordForbiddenMutation: (request: Parameters<typeof recordForbiddenMutation>[1]) => recordForbiddenMutation(deps, request),
   };
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { startAgent, type RunningAgent } from '../../src/index.js';
+import { startServer, type RunningAgent } from '../../src/server.js';
 import { silentLogger } from '../../src/logger.js';
 import { createTestbed, generateKeyPair, type Testbed } from '../../src/testbed/index.js';
 import { describeE2E } from '../support/e2e.js';
@@ -39,10 +39,10 @@ describeE2E('agent on a real WireGuard interface', () => {
       WGNODE_INTERFACE: testbed.node.iface,
       WGNODE_ADMIN_TOKEN: TOKEN,
     });
-    running = await startAgent(config, { log: silentLogger });
+    running = await startServer(config, { log: silentLogger });
   });
   afterAll(async () => {
-    await running?.close();
+    await running?.agent.stop();
     await testbed?.teardown();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

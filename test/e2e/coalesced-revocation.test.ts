@@ -58,7 +58,7 @@ describeE2E('coalesced and bulk revocation on a real interface', () => {
     }
   });
   afterAll(async () => {
-    agent?.close();
+    await agent?.stop();
     await testbed?.teardown();
   });
 

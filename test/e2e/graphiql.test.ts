@@ -9,7 +9,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/auth/static-tokens.js';
 import { loadConfig } from '../../src/config.js';
-import { startAgent, type RunningAgent } from '../../src/index.js';
+import { startServer, type RunningAgent } from '../../src/server.js';
 import { silentLogger } from '../../src/logger.js';
 import { FakeRunner } from '../support/fake-runner.js';
 import { testKey } from '../support/keys.js';
@@ -33,7 +33,7 @@ describe.skipIf(skip)('GraphQL IDE in a browser', () => {
 
   beforeAll(async () => {
     if (problem) throw new Error(problem);
-    running = await startAgent(
+    running = await startServer(
       loadConfig({ WGNODE_DB: ':memory:', WGNODE_HOST: '127.0.0.1', WGNODE_PORT: '0', WGNODE_SOCKET: 'off', WGNODE_GRAPHIQL: 'true' }),
       { runner: new FakeRunner(), log: silentLogger, tokens: [{ name: 'operator', sha256: hashToken(TOKEN), scopes: ['admin'] }] },
     );
@@ -64,7 +64,7 @@ describe.skipIf(skip)('GraphQL IDE in a browser', () => {
   afterAll(async () => {
     await context?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
-    await running?.close();
+    await running?.agent.stop();
   });
 
   it('loads without a token, runs a query with the pasted token, and shows the answer', async () => {

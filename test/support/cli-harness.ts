@@ -1,12 +1,11 @@
 // Runs the wgnode CLI in-process against the composed agent (fake runner, in-memory registry)
-// served on a temporary unix socket, exactly as `wgnode serve` serves it.
+// started on a temporary unix socket, exactly as `wgnode serve` starts it (reconcile passes
+// run only when a test asks for one).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/program.js';
 import type { CliIo } from '../../src/cli/context.js';
-import { listenOnLocalSocket, type LocalSocket } from '../../src/local-socket.js';
-import { silentLogger } from '../../src/logger.js';
 import type { CommandRunner } from '../../src/wireguard/runner.js';
 import { createHarness, type HarnessOptions } from './harness.js';
 
@@ -20,8 +19,8 @@ export interface CliRun {
 export async function createCliHarness(options: HarnessOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'wgnode-cli-'));
   const socketPath = join(dir, 'wgnode.sock');
-  const h = createHarness(options);
-  const socket: LocalSocket = await listenOnLocalSocket({ path: socketPath, app: h.app, registry: h.registry, log: silentLogger });
+  const h = createHarness({ ...options, env: { WGNODE_HOST: '127.0.0.1', WGNODE_PORT: '0', WGNODE_SOCKET: socketPath, ...options.env } });
+  const { socket } = await h.agent.start({ reconcile: false });
 
   /** Runs `wgnode ...args` with WGNODE_SOCKET pointing at the test server (plus `env`). */
   async function cli(args: string[], extra: Partial<CliIo> & { env?: Record<string, string> } = {}): Promise<CliRun> {
@@ -47,8 +46,7 @@ export async function createCliHarness(options: HarnessOptions = {}) {
     socket,
     cli,
     async close() {
-      await socket.close();
-      h.agent.close();
+      await h.agent.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -48,7 +48,7 @@ describe('GET /metrics: access', () => {
     const res = await agent.app.request('/metrics', { headers: { authorization: 'Bearer provision-only-token-0123456789' } });
     expect(res.status).toBe(403);
     expect(((await res.json()) as any).errors[0].extensions.code).toBe('FORBIDDEN');
-    agent.close();
+    await agent.stop();
   });
 
   it('serves without a credential on the optional 127.0.0.1 listener, and nothing else there', async () => {
@@ -112,7 +112,7 @@ describe('GET /metrics: families', () => {
     const { text } = await scrape(ns);
     expect(sampleValue(text, 'wgnode_command_duration_seconds_count', { program: 'wg', subcommand: 'set' })).toBe(1);
     expect(sampleValue(text, 'wgnode_command_duration_seconds_count', { program: 'ip', subcommand: 'netns' })).toBeUndefined();
-    ns.agent.close();
+    await ns.agent.stop();
   });
 
   it('records reconcile passes: duration by outcome, repairs by kind, peers on the interface', async () => {
@@ -181,10 +181,10 @@ describe('GET /metrics: families', () => {
     const theirs = await scrape(other);
     expect(sampleValue(mine.text, 'wgnode_request_duration_seconds_count', { operation: 'connectDevice', outcome: 'ok' })).toBe(1);
     expect(sampleValue(theirs.text, 'wgnode_request_duration_seconds_count', { operation: 'connectDevice', outcome: 'ok' })).toBeUndefined();
-    other.agent.close();
+    await other.agent.stop();
   });
 });
 
-afterEach(() => {
-  h.agent.close();
+afterEach(async () => {
+  await h.agent.stop();
 });

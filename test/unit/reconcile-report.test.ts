@@ -47,13 +47,13 @@ describe('reconcileReport', () => {
     const first = createHarness({ env });
     first.runner.failWhen = (argv) => argv.includes('dump');
     const failed = await first.agent.reconciler.runOnce();
-    first.agent.close();
+    await first.agent.stop();
 
     const second = createHarness({ env });
     const report = (await second.gql(REPORT)).body.data.reconcileReport;
     expect(report).toMatchObject({ ok: false, at: failed.at });
     expect(report.error).toContain('simulated failure');
-    second.agent.close();
+    await second.agent.stop();
   });
 
   it('hands metrics every report through onReport', async () => {

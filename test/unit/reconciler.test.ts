@@ -115,7 +115,7 @@ describe('durable intent: a process that dies mid-revocation', () => {
         expect(await next.agent.reconciler.runOnce()).toMatchObject({ ok: true, finishedIntents: 1 });
         expect(next.runner.peers.size).toBe(0);
         expect(next.registry.sessions.get(Number(id))?.status).toBe('ENDED');
-        next.agent.close();
+        await next.agent.stop();
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

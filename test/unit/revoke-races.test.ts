@@ -101,7 +101,7 @@ describe('a locked registry', () => {
       other.close();
       expect((await h.gql(DEACTIVATE, { userId: 1, deviceId: 1 })).body).toEqual({ data: { deactivateDevice: true } });
       expect(h.runner.peers.size).toBe(0);
-      h.agent.close();
+      await h.agent.stop();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -17,10 +17,10 @@ export const registerServe: RegisterCommand = (program, action) => {
           throw error;
         }
         // Loaded here, not at the top: the operator commands start fast without the server's modules.
-        const { startAgent } = await import('../../index.js');
-        let agent;
+        const { startServer } = await import('../../server.js');
+        let running;
         try {
-          agent = await startAgent(config);
+          running = await startServer(config);
         } catch (error) {
           // e.g. the port is taken, or another wgnode answers on the socket: one line, not a stack.
           throw new CliError(EXIT.FAILED, 'START_FAILED', (error as Error).message);
@@ -28,7 +28,7 @@ export const registerServe: RegisterCommand = (program, action) => {
         await new Promise<void>((resolve) => {
           for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
         });
-        await agent.close();
+        await running.agent.stop();
       }),
     );
 };

@@ -3,8 +3,7 @@
 // HTTP status is 200 when the request was processed, 503 when some removal is not confirmed.
 import type { BulkOutcome, DeviceRef, SessionService } from '../../sessions/index.js';
 import type { SchemaModule } from '../build-schema.js';
-import type { GraphQLContext } from '../context.js';
-import { raiseResponseStatus } from '../response-status.js';
+import type { GraphQLContext } from '../handler.js';
 
 export const typeDefs = /* GraphQL */ `
   input DeviceRef {
@@ -50,7 +49,7 @@ function toResults(ctx: GraphQLContext, outcomes: readonly BulkOutcome[]) {
   return outcomes.map((o) => {
     if (o.ok) return { userId: o.userId, deviceId: o.deviceId, ok: true, code: null, message: null };
     // A removal recorded but not confirmed is the node's problem, not the caller's: 503.
-    if (o.error.status === 503) raiseResponseStatus(ctx, 503);
+    if (o.error.status === 503) ctx.responseStatus = Math.max(ctx.responseStatus ?? 0, 503);
     return { userId: o.userId, deviceId: o.deviceId, ok: false, code: o.error.code, message: o.error.message };
   });
 }
