@@ -4,6 +4,7 @@ import { createAgent, type AgentOverrides, type ComposedAgent } from './agent.js
 import type { Config } from './config.js';
 import { listenForMetrics, type MetricsListener } from './metrics/index.js';
 import { listenOnLocalSocket, type LocalSocket } from './local-socket.js';
+import { certificateFields, readTlsMaterial, tlsServeOptions, warnIfPlainHttpExposed, watchTlsFiles } from './http/tls.js';
 
 export interface RunningAgent {
   agent: ComposedAgent;
@@ -18,6 +19,8 @@ export interface RunningAgent {
 }
 
 export async function startAgent(config: Config, overrides: AgentOverrides = {}): Promise<RunningAgent> {
+  // HTTPS when WGNODE_TLS_* name the files; a bad file throws a ConfigError naming its variable, before anything starts.
+  const tls = config.tls ? readTlsMaterial(config.tls) : null;
   const agent = createAgent(config, overrides);
   const { log } = agent;
   // The first reconcile pass runs before we serve: revocations a crash left half done are finished
@@ -25,12 +28,14 @@ export async function startAgent(config: Config, overrides: AgentOverrides = {})
   const first = await agent.reconciler.start();
   if (!first.ok) log.warn({ error: first.error }, `interface ${config.interfaceName}: the start-up reconcile pass failed; retrying every interval`);
 
+  if (!tls) warnIfPlainHttpExposed(config.host, log);
   const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: agent.app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+    const s = serve({ fetch: agent.app.fetch, hostname: config.host, port: config.port, ...(tls ? tlsServeOptions(tls) : {}) }, () => resolve(s));
   });
+  if (config.tls) watchTlsFiles(server, config.tls, { log });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  log.info({ host: config.host, port, interface: config.interfaceName, db: config.dbPath }, 'wgnode listening');
+  log.info({ host: config.host, port, interface: config.interfaceName, db: config.dbPath, tls: tls ? certificateFields(tls) : false }, 'wgnode listening');
   let socket: LocalSocket | null = null;
   try {
     if (config.socketPath) socket = await listenOnLocalSocket({ path: config.socketPath, app: agent.app, registry: agent.registry, log, now: overrides.now });
