@@ -9,7 +9,7 @@ import { connect } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashToken } from '../../src/auth/static-tokens.js';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, type TlsFiles } from '../../src/config.js';
 import { isLoopbackHost, readTlsMaterial } from '../../src/http/tls.js';
 import { startAgent, type RunningAgent } from '../../src/index.js';
 import { createLogger } from '../../src/logger.js';
@@ -195,9 +195,7 @@ describe('TLS configuration', () => {
   });
 
   it('refuses missing, unreadable and mismatched files with a message naming the variable', async () => {
-    const files = (over: Partial<Record<'certFile' | 'keyFile' | 'clientCaFile', string | null>>) => ({
-      certFile: server.certFile, keyFile: server.keyFile, clientCaFile: null, ...over,
-    });
+    const files = (over: Partial<TlsFiles>): TlsFiles => ({ certFile: server.certFile, keyFile: server.keyFile, clientCaFile: null, ...over });
     const garbage = join(dir, 'garbage.pem');
     writeFileSync(garbage, 'not a pem\n');
     const cases: Array<[ReturnType<typeof files>, RegExp]> = [
