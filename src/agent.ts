@@ -142,8 +142,8 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
         const first = await reconciler.start();
         if (!first.ok) log.warn({ error: first.error }, `interface ${config.interfaceName}: the start-up reconcile pass failed; retrying every interval`);
       }
-      http = await listenHttp({ fetch: app.fetch, host: config.host, port: config.port });
-      log.info({ host: config.host, port: http.port, interface: config.interfaceName, db: config.dbPath }, 'wgnode listening');
+      http = await listenHttp({ fetch: app.fetch, host: config.host, port: config.port, tls: config.tls, log });
+      log.info({ host: config.host, port: http.port, tls: http.tls, interface: config.interfaceName, db: config.dbPath }, 'wgnode listening');
       if (config.socketPath) socket = await listenOnLocalSocket({ path: config.socketPath, app, registry, log, now: overrides.now });
       if (config.metricsPort) metricsListener = await listenForMetrics({ port: config.metricsPort, metrics, log });
       return { port: http.port, socket, metricsListener };

@@ -42,6 +42,15 @@ export interface Config {
   metricsPort: number;
   /** Serve a GraphQL IDE to browsers at GET /graphql. */
   graphiql: boolean;
+  /** Serve HTTPS with these PEM files (src/http/tls.ts reads and watches them); null = plain HTTP. */
+  tls: TlsFiles | null;
+}
+
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+  /** Mutual TLS: only clients with a certificate from this CA complete the handshake; null = off. */
+  clientCaFile: string | null;
 }
 
 export interface JwtConfig {
@@ -70,8 +79,11 @@ export function loadConfig(env: Env = process.env): Config {
     if (ip < pool.first || ip > pool.last) throw new Error(`${v} is not a host address of ${pool.text}`);
     return ip;
   });
+  const tls = readTls(env);
   return {
-    host: read(env, 'WGNODE_HOST', '127.0.0.1', nonEmpty),
+    // Plain HTTP stays on loopback unless the operator says otherwise; with TLS configured the
+    // agent is meant to be reached over the network, so it binds every IPv4 interface.
+    host: read(env, 'WGNODE_HOST', tls ? '0.0.0.0' : '127.0.0.1', nonEmpty),
     port: read(env, 'WGNODE_PORT', '8080', (v) => integer(v, 0, 65535)),
     dbPath: read(env, 'WGNODE_DB', './data/wgnode.db', nonEmpty),
     interfaceName: read(env, 'WGNODE_INTERFACE', 'wg0', interfaceName),
@@ -100,7 +112,20 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: read(env, 'WGNODE_LOG_LEVEL', 'info', logLevel),
     metricsPort: read(env, 'WGNODE_METRICS_PORT', '0', (v) => integer(v, 0, 65535)),
     graphiql: read(env, 'WGNODE_GRAPHIQL', 'false', boolean),
+    tls,
   };
+}
+
+function readTls(env: Env): TlsFiles | null {
+  const optional = (v: string) => (v === '' ? null : v);
+  const certFile = read(env, 'WGNODE_TLS_CERT_FILE', '', optional);
+  const keyFile = read(env, 'WGNODE_TLS_KEY_FILE', '', optional);
+  const clientCaFile = read(env, 'WGNODE_TLS_CLIENT_CA_FILE', '', optional);
+  if (certFile && !keyFile) throw new ConfigError('WGNODE_TLS_KEY_FILE is required when WGNODE_TLS_CERT_FILE is set');
+  if (keyFile && !certFile) throw new ConfigError('WGNODE_TLS_CERT_FILE is required when WGNODE_TLS_KEY_FILE is set');
+  // A client CA on a plain HTTP server would check nothing: refuse it rather than look protected.
+  if (clientCaFile && !certFile) throw new ConfigError('WGNODE_TLS_CLIENT_CA_FILE needs WGNODE_TLS_CERT_FILE and WGNODE_TLS_KEY_FILE (mutual TLS is TLS)');
+  return certFile && keyFile ? { certFile, keyFile, clientCaFile } : null;
 }
 
 function readJwt(env: Env): JwtConfig | null {

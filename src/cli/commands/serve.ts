@@ -22,6 +22,8 @@ export const registerServe: RegisterCommand = (program, action) => {
         try {
           running = await startServer(config);
         } catch (error) {
+          // A TLS file that does not load is the configuration's fault, like any other ConfigError.
+          if (error instanceof ConfigError) throw new CliError(EXIT.USAGE, 'CONFIG', `configuration error: ${error.message}`);
           // e.g. the port is taken, or another wgnode answers on the socket: one line, not a stack.
           throw new CliError(EXIT.FAILED, 'START_FAILED', (error as Error).message);
         }
