@@ -43,7 +43,7 @@ export function createClient(target: Target): Client {
     return new Promise((resolve, reject) => {
       const req = request({ ...options, timeout: TIMEOUT_MS }, resolve);
       req.once('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-      req.once('error', (error) => reject(connectionError(target, error as NodeJS.ErrnoException)));
+      req.once('error', (error) => reject(connectionError(target, error)));
       req.end(body);
     });
   }

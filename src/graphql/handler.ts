@@ -106,7 +106,7 @@ export function createGraphQLHandler(options: { schema: GraphQLSchema; log: Logg
     // A 200 from graphql-http without execution is a request error (parse, validation) sent as
     // application/json: the contract's callers expect a 4xx for those.
     const status = state.status ?? (init.status === 200 ? 400 : init.status);
-    return { status, ...withErrorBody(status, { ...init.headers } as Record<string, string>, body), operation: state.operation ?? 'unknown', outcome: state.outcome ?? outcomeForStatus(status) };
+    return { status, ...withErrorBody(status, { ...init.headers }, body), operation: state.operation ?? 'unknown', outcome: state.outcome ?? outcomeForStatus(status) };
   };
 }
 

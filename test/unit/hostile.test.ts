@@ -203,7 +203,7 @@ async function send(h: Harness, c: Hostile): Promise<Response> {
     return h.app.request(url, { method: 'GET', headers });
   }
   const body = c.raw !== undefined ? (typeof c.raw === 'function' ? c.raw() : c.raw) : JSON.stringify({ query: c.query, variables: c.variables });
-  return h.app.request('/graphql', { method: 'POST', headers, body, duplex: 'half' } as RequestInit);
+  return h.app.request('/graphql', { method: 'POST', headers, body, duplex: 'half' });
 }
 
 describe('hostile requests', () => {
