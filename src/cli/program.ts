@@ -35,10 +35,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let json = argv.includes('--json');
   const action: ActionFactory = (handler) => async (...params) => {
     const command = params[params.length - 1] as Command;
-    const globals = command.optsWithGlobals() as GlobalOptions;
+    const globals = command.optsWithGlobals<GlobalOptions>();
     json = globals.json === true;
     const ctx = createCommandContext(io, globals);
-    exitCode = (await handler(ctx, command.opts() as never, params.slice(0, -2) as string[])) ?? EXIT.OK;
+    exitCode = (await handler(ctx, command.opts<never>(), params.slice(0, -2) as string[])) ?? EXIT.OK;
   };
 
   const program = new Command('wgnode')
