@@ -21,6 +21,8 @@ export default defineConfig(
       '@typescript-eslint/no-misused-promises': 'error',
       // tsc already reports unused locals and parameters (noUnusedLocals/noUnusedParameters);
       // `_`-prefixed names are the deliberate exceptions.
+      // Passing on a caught value unchanged is a rethrow, not a reject with a non-Error.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },

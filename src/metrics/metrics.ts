@@ -78,9 +78,9 @@ export function createMetrics(options: { sessions: SessionCounts; defaultMetrics
   const { sessions } = options;
   const scrapedGauge = (name: string, help: string, read: () => number) =>
     new Gauge({ name, help, registers, collect() { this.set(read()); } });
-  scrapedGauge('wgnode_sessions_active', 'ACTIVE sessions (their peers must be on the interface).', sessions.active);
-  scrapedGauge('wgnode_sessions_ending', 'ENDING sessions: removals recorded but not yet confirmed.', sessions.ending);
-  scrapedGauge('wgnode_sessions_online', 'ACTIVE sessions with a handshake inside the online window.', sessions.online);
+  scrapedGauge('wgnode_sessions_active', 'ACTIVE sessions (their peers must be on the interface).', () => sessions.active());
+  scrapedGauge('wgnode_sessions_ending', 'ENDING sessions: removals recorded but not yet confirmed.', () => sessions.ending());
+  scrapedGauge('wgnode_sessions_online', 'ACTIVE sessions with a handshake inside the online window.', () => sessions.online());
 
   // Label children cached per (operation, outcome): the request path then allocates nothing for labels.
   const requestChildren = new Map<string, Map<string, Histogram.Internal<'operation' | 'outcome'>>>();
@@ -89,7 +89,7 @@ export function createMetrics(options: { sessions: SessionCounts; defaultMetrics
     registry,
     observeRequest(operation: string, outcome: string, seconds: number): void {
       let byOutcome = requestChildren.get(operation);
-      if (!byOutcome) requestChildren.set(operation, (byOutcome = new Map()));
+      if (!byOutcome) requestChildren.set(operation, (byOutcome = new Map<string, Histogram.Internal<'operation' | 'outcome'>>()));
       let child = byOutcome.get(outcome);
       if (!child) byOutcome.set(outcome, (child = requestDuration.labels(operation, outcome)));
       child.observe(seconds);
