@@ -12,7 +12,7 @@ import type { Registry } from './registry/index.js';
 import { snapshotRegistry } from './registry/snapshot.js';
 
 /** The one route that exists only on the socket: a consistent snapshot of the registry, for `wgnode backup`. */
-export const BACKUP_PATH = LOCAL_BACKUP_PATH;
+const BACKUP_PATH = LOCAL_BACKUP_PATH;
 
 export interface LocalSocketDeps {
   path: string;

@@ -110,7 +110,7 @@ export function createJwtAuthenticator(options: { config: JwtConfig; key: Verifi
 }
 
 /** RFC 9068: `scope` is a space-separated string. Unknown scopes are ignored, not errors. */
-export function principalFromClaims(payload: JWTPayload): Principal | null {
+function principalFromClaims(payload: JWTPayload): Principal | null {
   const sub = payload.sub;
   // The subject is the audit log's actor: no control characters or bidi overrides to garble it.
   // eslint-disable-next-line no-control-regex -- matching control characters is the point

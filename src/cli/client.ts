@@ -18,7 +18,7 @@ export interface Client {
 
 const TIMEOUT_MS = 30_000;
 
-export function describeTarget(target: Target): string {
+function describeTarget(target: Target): string {
   return target.kind === 'socket' ? `socket ${target.socketPath}` : target.url;
 }
 

@@ -1,7 +1,7 @@
 // Reads a connection (nodes, pageInfo, totalCount) page by page until `limit` nodes or the end.
 import type { Client } from './client.js';
 
-export interface Connection<T> {
+interface Connection<T> {
   nodes: T[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
   totalCount: number;

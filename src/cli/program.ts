@@ -15,7 +15,6 @@ import { createCommandContext, type CliIo, type GlobalOptions } from './context.
 import { CliError, EXIT } from './errors.js';
 
 export type { CliIo } from './context.js';
-export { EXIT } from './errors.js';
 
 const EXIT_CODES_HELP = `
 Talks to the local wgnode over its unix socket (WGNODE_SOCKET, default next to WGNODE_DB) as the

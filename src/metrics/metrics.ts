@@ -16,7 +16,7 @@ const COMMAND_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 const RECONCILE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const CLAUSE_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000];
 
-export const REPAIR_KINDS = ['removed_unknown_peer', 'finished_intent', 'restored_peer', 'ended_idle_session'] as const;
+const REPAIR_KINDS = ['removed_unknown_peer', 'finished_intent', 'restored_peer', 'ended_idle_session'] as const;
 
 export function createMetrics(options: { sessions: SessionCounts; defaultMetrics?: boolean }) {
   const registry = new Registry();

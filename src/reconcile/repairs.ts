@@ -6,7 +6,7 @@ import type { PeerCommands } from '../sessions/index.js';
 import { allowedIpsOf, type ReconcilePlan } from './plan.js';
 import { recordHandshakesInSlices } from './slices.js';
 
-export const RECONCILER_ACTOR = 'reconciler';
+const RECONCILER_ACTOR = 'reconciler';
 
 export interface RepairDeps {
   registry: Registry;

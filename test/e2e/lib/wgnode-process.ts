@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-export const E2E_ADMIN_TOKEN = 'e2e-admin-token-0123456789';
+const E2E_ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 export interface WgnodeProcess {
@@ -21,7 +21,7 @@ export interface WgnodeProcess {
   output(): string;
 }
 
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -99,7 +99,7 @@ export async function startWgnode(env: Record<string, string>): Promise<WgnodePr
   }
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls until check() is true; returns the elapsed ms, or throws with the message after timeoutMs. */
 export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, message: string, everyMs = 10): Promise<number> {
