@@ -58,9 +58,10 @@ try {
     cleared.push(await waitFor(async () => !(await tb.node.peers()).includes(key), 10 * intervalMs + 5000, 'peer not removed', 5));
   }
   for (let i = 0; i < sessions; i++) await connect();
-  const active = (await server.gql(`{ sessions(status: ACTIVE, first: 500) { nodes { publicKey } } }`)).body.data.sessions.nodes.map(
-    (n: { publicKey: string }) => n.publicKey,
-  ) as string[];
+  const listed = (await server.gql(`{ sessions(status: ACTIVE, first: 500) { nodes { publicKey } } }`)).body as {
+    data: { sessions: { nodes: { publicKey: string }[] } };
+  };
+  const active = listed.data.sessions.nodes.map((n) => n.publicKey);
   const restored: number[] = [];
   const upTimes: number[] = [];
   for (let i = 0; i < trials; i++) {

@@ -205,7 +205,8 @@ function interfaceName(value: string): string {
 
 function staticPeers(value: string): ReadonlySet<string> {
   const keys = value.split(',').map((k) => k.trim()).filter(Boolean);
-  for (const key of keys) if (!isPublicKey(key)) throw new Error(`${key} is not a WireGuard public key`);
+  const bad = keys.find((key): boolean => !isPublicKey(key));
+  if (bad !== undefined) throw new Error(`${bad} is not a WireGuard public key`);
   return new Set(keys);
 }
 

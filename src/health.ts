@@ -7,7 +7,7 @@ import type { Registry } from './registry/index.js';
 import type { WireGuardInterface } from './wireguard/interface.js';
 
 /** What readiness needs of the reconciler (src/reconcile). */
-export interface ReconcileStatus {
+interface ReconcileStatus {
   intervalMs: number;
   lastSuccessAt(): number | null;
   lastReport(): { ok: boolean; error: string | null } | null;
@@ -21,7 +21,7 @@ export interface ReadinessDeps {
 }
 
 /** A pass may be late or fail once; three intervals without a success means the node is drifting. */
-export const RECONCILE_STALE_INTERVALS = 3;
+const RECONCILE_STALE_INTERVALS = 3;
 
 export function createReadiness(deps: ReadinessDeps): () => Promise<Readiness> {
   const now = deps.now ?? Date.now;

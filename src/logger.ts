@@ -17,7 +17,7 @@ export interface LoggerOptions {
 // Wherever a credential or a key could sit in a logged object. Explicit paths, plus one
 // wildcard for the worst case (a private key): each wildcard path costs ~µs on EVERY line, and
 // nothing here hands a secret to the logger in the first place (the dump parser drops the key).
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'authorization',
   'headers.authorization',
   'req.headers.authorization',

@@ -9,7 +9,7 @@ export interface Cidr {
   last: number;
 }
 
-export function parseIpv4(text: string): number {
+function parseIpv4(text: string): number {
   const parts = text.split('.');
   if (parts.length !== 4) throw new Error(`${text} is not an IPv4 address`);
   let value = 0;

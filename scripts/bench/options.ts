@@ -37,7 +37,7 @@ const QUICK: Sizes = {
   reconcile: { peers: 1_000, drift: 20 },
 };
 
-export const GROUPS = ['http', 'registry', 'revoke', 'reconcile'];
+const GROUPS = ['http', 'registry', 'revoke', 'reconcile'];
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const only = new Set(argv.filter((a) => a.startsWith('--only=')).flatMap((a) => a.slice('--only='.length).split(',')));

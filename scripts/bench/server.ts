@@ -14,7 +14,7 @@ export type ServerSpec = { kind: 'floor' } | { kind: 'agent'; env: Record<string
 export const FLOOR_BODY = { data: { disconnectByUserIdAndDeviceId: true } };
 
 /** Every command succeeds at once: what is left is HTTP + GraphQL + SQLite. */
-const noopRunner: CommandRunner = { run: async () => ({ stdout: '' }) };
+const noopRunner: CommandRunner = { run: () => Promise.resolve({ stdout: '' }) };
 
 const spec = JSON.parse(process.env.BENCH_SERVER ?? '{"kind":"floor"}') as ServerSpec;
 let agent: ComposedAgent | null = null;

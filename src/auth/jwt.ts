@@ -110,9 +110,10 @@ export function createJwtAuthenticator(options: { config: JwtConfig; key: Verifi
 }
 
 /** RFC 9068: `scope` is a space-separated string. Unknown scopes are ignored, not errors. */
-export function principalFromClaims(payload: JWTPayload): Principal | null {
+function principalFromClaims(payload: JWTPayload): Principal | null {
   const sub = payload.sub;
   // The subject is the audit log's actor: no control characters or bidi overrides to garble it.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200 || /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(sub)) return null;
   if (RESERVED_NAMES.has(sub)) return null;
   const claimed = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];

@@ -11,14 +11,14 @@ export type Target = { kind: 'socket'; socketPath: string } | { kind: 'url'; url
 export interface Client {
   target: Target;
   /** Runs one GraphQL operation; returns `data`, or throws a CliError carrying the first error's code. */
-  graphql<T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  graphql<T = unknown>(query: string, variables?: Record<string, unknown>): Promise<T>;
   /** GETs `path` and streams the body into `file` (created 0600). Returns the bytes written. */
   download(path: string, file: string): Promise<number>;
 }
 
 const TIMEOUT_MS = 30_000;
 
-export function describeTarget(target: Target): string {
+function describeTarget(target: Target): string {
   return target.kind === 'socket' ? `socket ${target.socketPath}` : target.url;
 }
 
@@ -43,19 +43,19 @@ export function createClient(target: Target): Client {
     return new Promise((resolve, reject) => {
       const req = request({ ...options, timeout: TIMEOUT_MS }, resolve);
       req.once('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-      req.once('error', (error) => reject(connectionError(target, error as NodeJS.ErrnoException)));
+      req.once('error', (error) => reject(connectionError(target, error)));
       req.end(body);
     });
   }
 
   return {
     target,
-    async graphql(query, variables) {
+    async graphql<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
       const res = await send('POST', '/graphql', JSON.stringify({ query, variables }));
       const text = await readText(res);
       let payload: { data?: unknown; errors?: { message?: string; extensions?: { code?: string } }[] };
       try {
-        payload = JSON.parse(text);
+        payload = JSON.parse(text) as typeof payload;
       } catch {
         throw new CliError(EXIT.UNREACHABLE, `HTTP_${res.statusCode}`, `${describeTarget(target)} did not answer like wgnode (HTTP ${res.statusCode})`);
       }
@@ -64,7 +64,7 @@ export function createClient(target: Target): Client {
         const code = first.extensions?.code ?? `HTTP_${res.statusCode}`;
         throw new CliError(exitCodeFor(res.statusCode ?? 0, code), code, first.message ?? 'request failed');
       }
-      return payload.data as any;
+      return payload.data as T;
     },
     async download(path, file) {
       const res = await send('GET', path);

@@ -1,5 +1,7 @@
 // Human output: aligned tables, relative times, sizes, and colour that is on only for a terminal
 // (and off whenever NO_COLOR is set, https://no-color.org).
+import { stripVTControlCharacters } from 'node:util';
+
 export interface Style {
   green(text: string): string;
   red(text: string): string;
@@ -7,8 +9,6 @@ export interface Style {
   dim(text: string): string;
   bold(text: string): string;
 }
-
-const ANSI = /\x1b\[[0-9;]*m/g;
 
 export function createStyle(enabled: boolean): Style {
   const wrap = (open: number, close: number) => (text: string) => (enabled ? `\x1b[${open}m${text}\x1b[${close}m` : text);
@@ -29,7 +29,7 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
 }
 
 function visibleLength(text: string): number {
-  return text.replace(ANSI, '').length;
+  return stripVTControlCharacters(text).length;
 }
 
 /** "just now", "3 min ago", "2 h ago", "5 d ago" (or "in 3 min" for a future time); "-" for none. */
@@ -52,7 +52,10 @@ export function formatBytes(n: number): string {
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
   let value = n;
   let unit = -1;
-  while (value >= 1024 && unit < units.length - 1) (value /= 1024), unit++;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 

@@ -14,7 +14,7 @@ export function parseLimit(max: number) {
   };
 }
 
-export const SESSION_STATUSES = ['ACTIVE', 'ENDING', 'ENDED'] as const;
+const SESSION_STATUSES = ['ACTIVE', 'ENDING', 'ENDED'] as const;
 
 /** ACTIVE | ENDING | ENDED (any case), or `all` for no status filter. */
 export function parseStatus(value: string): string {

@@ -1,7 +1,7 @@
 // Reads a connection (nodes, pageInfo, totalCount) page by page until `limit` nodes or the end.
 import type { Client } from './client.js';
 
-export interface Connection<T> {
+interface Connection<T> {
   nodes: T[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
   totalCount: number;
@@ -19,13 +19,11 @@ export async function fetchPages<T>(
 ): Promise<{ nodes: T[]; totalCount: number }> {
   const nodes: T[] = [];
   let after: string | null = null;
-  let totalCount = 0;
   for (;;) {
     const data: Record<string, Connection<T>> = await client.graphql(query, { ...variables, first: Math.min(PAGE, limit - nodes.length), after });
     const page: Connection<T> = data[field]!;
     nodes.push(...page.nodes);
-    totalCount = page.totalCount;
     after = page.pageInfo.endCursor;
-    if (!page.pageInfo.hasNextPage || nodes.length >= limit) return { nodes, totalCount };
+    if (!page.pageInfo.hasNextPage || nodes.length >= limit) return { nodes, totalCount: page.totalCount };
   }
 }

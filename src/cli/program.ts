@@ -16,7 +16,6 @@ import { createCommandContext, type CliIo, type GlobalOptions } from './context.
 import { CliError, EXIT } from './errors.js';
 
 export type { CliIo } from './context.js';
-export { EXIT } from './errors.js';
 
 const EXIT_CODES_HELP = `
 Talks to the local wgnode over its unix socket (WGNODE_SOCKET, default next to WGNODE_DB) as the
@@ -38,10 +37,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let json = argv.includes('--json');
   const action: ActionFactory = (handler) => async (...params) => {
     const command = params[params.length - 1] as Command;
-    const globals = command.optsWithGlobals() as GlobalOptions;
+    const globals = command.optsWithGlobals<GlobalOptions>();
     json = globals.json === true;
     const ctx = createCommandContext(io, globals);
-    exitCode = (await handler(ctx, command.opts() as never, params.slice(0, -2) as string[])) ?? EXIT.OK;
+    exitCode = (await handler(ctx, command.opts<never>(), params.slice(0, -2) as string[])) ?? EXIT.OK;
   };
 
   const program = new Command('wgnode')

@@ -41,7 +41,7 @@ const argumentsCache = new WeakMap<DocumentNode, Map<string | null, readonly Arg
 
 function argumentsOf(document: DocumentNode, operationName: string | null | undefined): readonly ArgumentNode[] {
   let byOperation = argumentsCache.get(document);
-  if (!byOperation) argumentsCache.set(document, (byOperation = new Map()));
+  if (!byOperation) argumentsCache.set(document, (byOperation = new Map<string | null, readonly ArgumentNode[]>()));
   const key = operationName ?? null;
   let found = byOperation.get(key);
   if (found) return found;

@@ -3,6 +3,9 @@
 // a resolver map gets its resolve function, and a typo in a map fails at start-up.
 import { buildASTSchema, concatAST, isObjectType, parse, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 
+// Each map holds resolvers of its own source and context types; graphql's own `field.resolve` is
+// typed with `any` for the same reason.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ResolverMap = Record<string, Record<string, GraphQLFieldResolver<any, any>>>;
 
 export interface SchemaModule {

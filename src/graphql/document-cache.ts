@@ -32,9 +32,9 @@ export function createDocumentCache(
     } catch (error) {
       // Pathological nesting can exhaust the stack in the parser or a recursive rule: the
       // caller's fault (400), not the server's.
-      if (error instanceof RangeError) error = new GraphQLError('Syntax Error: the query is nested too deeply');
-      if (!(error instanceof GraphQLError)) throw error;
-      prepared = { syntaxError: error };
+      const failure = error instanceof RangeError ? new GraphQLError('Syntax Error: the query is nested too deeply') : error;
+      if (!(failure instanceof GraphQLError)) throw failure;
+      prepared = { syntaxError: failure };
     }
     // The control plane's texts are a few hundred bytes; a huge one-off text is parsed but not kept,
     // so the cache's memory stays bounded by entries × MAX_CACHED_QUERY_LENGTH, not by the body limit.

@@ -23,7 +23,7 @@ export function createFormatError(log: Logger) {
       log.error({ err: original, path: error.path }, 'resolver failed');
       return new GraphQLError('Internal server error', { path: error.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
     }
-    if (error.extensions?.code) return error as GraphQLError;
+    if (error.extensions?.code) return error;
     const code = error.message.startsWith('Syntax Error')
       ? 'GRAPHQL_PARSE_FAILED'
       : VARIABLE_VALUE_ERROR.test(error.message)

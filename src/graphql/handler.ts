@@ -1,7 +1,7 @@
 // graphql-http's spec-compliant handler, with three seams used: onSubscribe (cached parse and
 // validation, then the scope check), onOperation (the HTTP status the contract wants), and
 // formatError (one place that shapes every error).
-import { getOperationAST, specifiedRules, type GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { getOperationAST, OperationTypeNode, specifiedRules, type GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { createHandler, type OperationArgs, type Response as HandlerResponse } from 'graphql-http';
 import type { Logger } from '../logger.js';
 import { createDocumentCache } from './document-cache.js';
@@ -75,15 +75,15 @@ export function createGraphQLHandler(options: { schema: GraphQLSchema; log: Logg
       req.context.operation = operationLabel(definition);
       if (prepared.errors.length) return ((req.context.outcome = 'GRAPHQL_VALIDATION_FAILED'), prepared.errors);
       const operation = definition?.operation;
-      const needed = operation === 'mutation' ? 'admin' : 'read';
+      const needed = operation === OperationTypeNode.MUTATION ? 'admin' : 'read';
       const scopes = req.context.gql.scopes;
-      if (operation === 'mutation' && guards.limitMutation) {
+      if (operation === OperationTypeNode.MUTATION && guards.limitMutation) {
         // Before the scope check: a caller hammering refused mutations also fills the audit log.
         const retryAfterS = guards.limitMutation(req.context.gql);
         if (retryAfterS > 0) return ((req.context.outcome = 'RATE_LIMITED'), tooManyRequests(retryAfterS));
       }
       if (!scopes.has('admin') && !scopes.has(needed)) {
-        if (operation === 'mutation') guards.onForbiddenMutation?.(req.context.gql, rootFieldNames(prepared.document, params.operationName ?? undefined));
+        if (operation === OperationTypeNode.MUTATION) guards.onForbiddenMutation?.(req.context.gql, rootFieldNames(prepared.document, params.operationName ?? undefined));
         req.context.outcome = 'FORBIDDEN';
         return forbidden(needed);
       }
@@ -117,7 +117,7 @@ export function createGraphQLHandler(options: { schema: GraphQLSchema; log: Logg
     // A 200 from graphql-http without execution is a request error (parse, validation) sent as
     // application/json: the contract's callers expect a 4xx for those.
     const status = state.status ?? (init.status === 200 ? 400 : init.status);
-    return { status, ...withErrorBody(status, { ...init.headers } as Record<string, string>, body), operation: state.operation ?? 'unknown', outcome: state.outcome ?? outcomeForStatus(status) };
+    return { status, ...withErrorBody(status, { ...init.headers }, body), operation: state.operation ?? 'unknown', outcome: state.outcome ?? outcomeForStatus(status) };
   };
 }
 

@@ -53,10 +53,10 @@ export function createLimitRules(limits: QueryLimits): ValidationRule[] {
   };
   const rules: ValidationRule[] = [
     maxFieldsRule(limits.maxFields),
-    maxDepthRule({ n: limits.maxDepth, ...report }) as unknown as ValidationRule,
-    maxAliasesRule({ n: limits.maxAliases, ...report }) as unknown as ValidationRule,
-    maxDirectivesRule({ n: limits.maxDirectives, ...report }) as unknown as ValidationRule,
-    costLimitRule({ maxCost: limits.maxCost, ...report }) as unknown as ValidationRule,
+    maxDepthRule({ n: limits.maxDepth, ...report }),
+    maxAliasesRule({ n: limits.maxAliases, ...report }),
+    maxDirectivesRule({ n: limits.maxDirectives, ...report }),
+    costLimitRule({ maxCost: limits.maxCost, ...report }),
   ];
   if (!limits.introspection) rules.push(NoSchemaIntrospectionCustomRule);
   return rules;

@@ -48,7 +48,7 @@ export function withErrorBody(status: number, headers: Record<string, string>, b
   if (!known) return { headers, body };
   const [code, message] = known;
   const response = errorResponse(status, code, message, headers);
-  return { headers: response[1]!.headers as Record<string, string>, body: response[0] };
+  return { headers: response[1].headers as Record<string, string>, body: response[0] };
 }
 
 /** Top-level field names of the operation (aliases resolved), e.g. "deactivateDevice". */

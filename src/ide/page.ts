@@ -59,7 +59,7 @@ const DEFAULT_QUERY = `# wgnode GraphQL IDE.
 `;
 
 /** The headers editor's starting text. GraphiQL keeps headers in memory only (not localStorage) unless the operator opts in. */
-export const DEFAULT_HEADERS = `{
+const DEFAULT_HEADERS = `{
   "Authorization": "Bearer PASTE-YOUR-TOKEN"
 }`;
 

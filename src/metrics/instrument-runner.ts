@@ -32,7 +32,7 @@ export function instrumentRunner(runner: CommandRunner, metrics: CommandMetrics)
 }
 
 /** `ip netns exec NS wg set …` is a wg call: label it by the program that does the work. */
-export function describeCommand(file: string, args: readonly string[]): { program: string; rest: readonly string[] } {
+function describeCommand(file: string, args: readonly string[]): { program: string; rest: readonly string[] } {
   if (args[0] === 'netns' && args[1] === 'exec' && args[3] !== undefined) {
     return { program: programName(args[3]), rest: args.slice(4) };
   }
@@ -45,7 +45,7 @@ function programName(file: string): string {
 }
 
 /** `set IFACE peer K remove peer K2 remove …` → 2. */
-export function countRemovals(args: readonly string[]): number {
+function countRemovals(args: readonly string[]): number {
   let removed = 0;
   for (let i = 0; i + 2 < args.length; i++) if (args[i] === 'peer' && args[i + 2] === 'remove') removed++;
   return removed;

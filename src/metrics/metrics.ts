@@ -16,7 +16,7 @@ const COMMAND_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 const RECONCILE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const CLAUSE_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000];
 
-export const REPAIR_KINDS = ['removed_unknown_peer', 'finished_intent', 'restored_peer', 'ended_idle_session'] as const;
+const REPAIR_KINDS = ['removed_unknown_peer', 'finished_intent', 'restored_peer', 'ended_idle_session'] as const;
 
 export function createMetrics(options: { sessions: SessionCounts; defaultMetrics?: boolean }) {
   const registry = new Registry();
@@ -79,9 +79,9 @@ export function createMetrics(options: { sessions: SessionCounts; defaultMetrics
   const { sessions } = options;
   const scrapedGauge = (name: string, help: string, read: () => number) =>
     new Gauge({ name, help, registers, collect() { this.set(read()); } });
-  scrapedGauge('wgnode_sessions_active', 'ACTIVE sessions (their peers must be on the interface).', sessions.active);
-  scrapedGauge('wgnode_sessions_ending', 'ENDING sessions: removals recorded but not yet confirmed.', sessions.ending);
-  scrapedGauge('wgnode_sessions_online', 'ACTIVE sessions with a handshake inside the online window.', sessions.online);
+  scrapedGauge('wgnode_sessions_active', 'ACTIVE sessions (their peers must be on the interface).', () => sessions.active());
+  scrapedGauge('wgnode_sessions_ending', 'ENDING sessions: removals recorded but not yet confirmed.', () => sessions.ending());
+  scrapedGauge('wgnode_sessions_online', 'ACTIVE sessions with a handshake inside the online window.', () => sessions.online());
 
   // Label children cached per (operation, outcome): the request path then allocates nothing for labels.
   const requestChildren = new Map<string, Map<string, Histogram.Internal<'operation' | 'outcome'>>>();
@@ -90,7 +90,7 @@ export function createMetrics(options: { sessions: SessionCounts; defaultMetrics
     registry,
     observeRequest(operation: string, outcome: string, seconds: number): void {
       let byOutcome = requestChildren.get(operation);
-      if (!byOutcome) requestChildren.set(operation, (byOutcome = new Map()));
+      if (!byOutcome) requestChildren.set(operation, (byOutcome = new Map<string, Histogram.Internal<'operation' | 'outcome'>>()));
       let child = byOutcome.get(outcome);
       if (!child) byOutcome.set(outcome, (child = requestDuration.labels(operation, outcome)));
       child.observe(seconds);

@@ -14,7 +14,7 @@ import type { Metrics } from './metrics.js';
 export type RequestVariables = { requestId: string; operation: string; outcome: string };
 
 // Echoed into a response header and every log line: nothing that could split a header or a line.
-export const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 // Probes and scrapes arrive every few seconds: their lines are debug, not info.
 const QUIET_ROUTES = new Set(['livez', 'readyz', 'metrics']);
@@ -62,7 +62,7 @@ export function observeRequests(options: {
 }
 
 /** A bounded label for requests no GraphQL operation named: the route, else "other". */
-export function routeLabel(path: string): string {
+function routeLabel(path: string): string {
   switch (path) {
     case '/livez': return 'livez';
     case '/readyz': return 'readyz';

@@ -28,15 +28,7 @@ export function allowedIpsOf(session: { address: number }): string {
   return `${formatIpv4(session.address)}/32`;
 }
 
-export function planReconcile(peers: readonly PeerState[], live: readonly LiveActivity[], options: PlanOptions): ReconcilePlan {
-  const steps = planInSlices(peers, live, options);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
-}
-
-/** The same plan, yielding to the event loop between slices (a full interface is 65,000 peers). */
+/** The plan, yielding to the event loop between slices (a full interface is 65,000 peers). */
 export async function planReconcileYielding(peers: readonly PeerState[], live: readonly LiveActivity[], options: PlanOptions): Promise<ReconcilePlan> {
   const steps = planInSlices(peers, live, options);
   for (;;) {
@@ -48,7 +40,7 @@ export async function planReconcileYielding(peers: readonly PeerState[], live: r
 
 const ITEMS_PER_SLICE = 5000;
 
-/** planReconcile's body as a generator: it pauses (yields) every ITEMS_PER_SLICE items. */
+/** The planner as a generator: it pauses (yields) every ITEMS_PER_SLICE items. */
 function* planInSlices(peers: readonly PeerState[], live: readonly LiveActivity[], options: PlanOptions): Generator<void, ReconcilePlan> {
   let n = 0;
   const onInterface = new Map<string, PeerState>();

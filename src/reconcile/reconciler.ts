@@ -27,7 +27,7 @@ export interface ReconcilerOptions {
   onReport?: (report: ReconcileReport) => void;
 }
 
-export interface InterfaceInfo {
+interface InterfaceInfo {
   publicKey: string;
   listenPort: number;
 }

@@ -6,7 +6,7 @@ import type { PeerChanges } from '../wireguard/peer-changes.js';
 import { allowedIpsOf, type ReconcilePlan } from './plan.js';
 import { recordHandshakesInSlices } from './slices.js';
 
-export const RECONCILER_ACTOR = 'reconciler';
+const RECONCILER_ACTOR = 'reconciler';
 
 export interface RepairDeps {
   registry: Registry;
@@ -30,7 +30,7 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
   await recordHandshakesInSlices(registry, plan.handshakes);
   counts.handshakesRecorded = plan.handshakes.length;
 
-  let failure: unknown = null;
+  let failure: { error: unknown } | null = null;
   // Checked again right before the command, in the same tick as handing it to PeerChanges: a
   // mutation that commits after this check queues its own `wg set` behind ours (the coalescer
   // keeps order), so its change lands last and wins. A connect may have claimed an unknown key.
@@ -59,7 +59,7 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
         counts.removedUnknownPeers = plan.unknownKeys.length;
       });
     } catch (error) {
-      failure = error;
+      failure = { error };
     }
   }
 
@@ -86,10 +86,10 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
       });
       counts.restoredPeers = restored.length;
     } catch (error) {
-      failure ??= error;
+      failure ??= { error };
     }
   }
-  if (failure !== null) throw failure;
+  if (failure !== null) throw failure.error;
 }
 
 /** One transaction before any command: idle sessions → ENDING with a pending audit row (handshakes are written apart, in slices). */

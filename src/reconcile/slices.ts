@@ -3,9 +3,9 @@
 // and yield between them (setImmediate: pending I/O, i.e. requests, runs first).
 import type { HandshakeUpdate, LiveActivity, Registry } from '../registry/index.js';
 
-export const ROWS_PER_SLICE = 2000;
+const ROWS_PER_SLICE = 2000;
 
-export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Every live session, read in keyset pages by address with a yield between pages. */
 export async function readLiveActivity(registry: Registry, pageSize = ROWS_PER_SLICE * 2): Promise<LiveActivity[]> {

@@ -52,7 +52,7 @@ export function createAuditStore(db: Db) {
     list(filter: AuditFilter, limit: number, beforeId: number | null): AuditRow[] {
       const { where, params } = auditWhere(filter);
       params.limit = limit;
-      if (beforeId != null) (where.push('id < @beforeId'), (params.beforeId = beforeId));
+      if (beforeId != null) { where.push('id < @beforeId'); params.beforeId = beforeId; }
       const sql = `SELECT id, at, actor, action, user_id AS userId, device_id AS deviceId, session_id AS sessionId,
         reason, outcome, detail FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`;
       return prepared(sql).all(params) as AuditRow[];
@@ -69,10 +69,10 @@ export function createAuditStore(db: Db) {
 function auditWhere(filter: AuditFilter): { where: string[]; params: Record<string, unknown> } {
   const where: string[] = [];
   const params: Record<string, unknown> = {};
-  if (filter.userId != null) (where.push('user_id = @userId'), (params.userId = filter.userId));
-  if (filter.deviceId != null) (where.push('device_id = @deviceId'), (params.deviceId = filter.deviceId));
-  if (filter.action != null) (where.push('action = @action'), (params.action = filter.action));
-  if (filter.since != null) (where.push('at >= @since'), (params.since = filter.since));
+  if (filter.userId != null) { where.push('user_id = @userId'); params.userId = filter.userId; }
+  if (filter.deviceId != null) { where.push('device_id = @deviceId'); params.deviceId = filter.deviceId; }
+  if (filter.action != null) { where.push('action = @action'); params.action = filter.action; }
+  if (filter.since != null) { where.push('at >= @since'); params.since = filter.since; }
   return { where, params };
 }
 

@@ -30,7 +30,10 @@ export function seedRegistry(spec: SeedSpec): void {
   );
   const users = Array.from({ length: spec.devices }, (_, i) => spec.firstUser + i);
   db.transaction(() => {
-    for (const user of users) (insertUser.run(user, now), insertDevice.run(user, now, now));
+    for (const user of users) {
+      insertUser.run(user, now);
+      insertDevice.run(user, now, now);
+    }
   })();
   // History first, as on a real node: the ended sessions are the older rows (smaller ids).
   if (spec.history) seedHistory(db, spec.firstUser, spec.devices, spec.history, now);

@@ -127,7 +127,7 @@ export function createSessionStore(db: Db, pool: AddressPool) {
       let moved = 0;
       for (const id of ids) {
         const row = markEnded.get({ id, now }) as { address: number } | undefined;
-        if (row) (pool.release(row.address), moved++);
+        if (row) { pool.release(row.address); moved++; }
       }
       return moved;
     },
@@ -137,7 +137,7 @@ export function createSessionStore(db: Db, pool: AddressPool) {
     /** Keyset pagination by id, ascending. */
     list(filter: SessionFilter, limit: number, afterId: number | null): Session[] {
       const { where, params } = buildWhere(filter);
-      if (afterId != null) (where.push('id > @afterId'), (params.afterId = afterId));
+      if (afterId != null) { where.push('id > @afterId'); params.afterId = afterId; }
       params.limit = limit;
       return prepared(`SELECT ${COLUMNS} FROM sessions ${clause(where)} ORDER BY id LIMIT @limit`).all(params) as Session[];
     },
@@ -156,9 +156,9 @@ function isUniqueViolation(error: unknown, column: string): boolean {
 function buildWhere(filter: SessionFilter): { where: string[]; params: Record<string, unknown> } {
   const where: string[] = [];
   const params: Record<string, unknown> = {};
-  if (filter.userId != null) (where.push('user_id = @userId'), (params.userId = filter.userId));
-  if (filter.deviceId != null) (where.push('device_id = @deviceId'), (params.deviceId = filter.deviceId));
-  if (filter.status != null) (where.push('status = @status'), (params.status = filter.status));
+  if (filter.userId != null) { where.push('user_id = @userId'); params.userId = filter.userId; }
+  if (filter.deviceId != null) { where.push('device_id = @deviceId'); params.deviceId = filter.deviceId; }
+  if (filter.status != null) { where.push('status = @status'); params.status = filter.status; }
   if (filter.online != null) {
     where.push(filter.online.value ? ONLINE_SQL : NOT_ONLINE_SQL);
     params.since = filter.online.since;

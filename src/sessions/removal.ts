@@ -16,7 +16,7 @@ export interface StagedRemoval {
 /** Returns, per staged removal, null when its peers are confirmed gone, else its error (REMOVAL_PENDING). */
 export async function enforceRemovals(deps: UseCaseDeps, staged: readonly StagedRemoval[]): Promise<Array<DomainError | null>> {
   const settled = await Promise.allSettled(
-    staged.map((s) => (s.ending.length === 0 ? undefined : deps.peers.removePeers(s.ending.map((p) => p.publicKey)))),
+    staged.map((s) => (s.ending.length === 0 ? Promise.resolve() : deps.peers.removePeers(s.ending.map((p) => p.publicKey)))),
   );
   const failures = settled.map((r) => (r.status === 'rejected' ? errors.removalPending(r.reason) : null));
   const failed = settled.flatMap((r, k) => (r.status === 'rejected' ? [{ auditId: staged[k]!.auditId, err: r.reason as unknown }] : []));

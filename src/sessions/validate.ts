@@ -12,6 +12,7 @@ export function checkReason(reason: string | null | undefined): string | null {
   if (reason.length > MAX_REASON_LENGTH) throw errors.badInput(`reason must be at most ${MAX_REASON_LENGTH} characters`);
   // Control characters would garble logs and terminals (C1 holds a CSI, U+009B); bidi overrides
   // would make an audit line read differently from what it says. Other Unicode is welcome.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   if (/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(reason)) {
     throw errors.badInput('reason must not contain control characters');
   }

@@ -173,7 +173,8 @@ async function launchWireguardGo(ns: string, iface: string): Promise<Daemon> {
   liveDaemons.set(proc, iface);
   let output = ''; // bounded tail, for error messages only
   proc.all?.on('data', (chunk: Buffer) => { output = (output + chunk.toString()).slice(-4000); });
-  let exited: string | null = null;
+  // Set by the callback: `as` keeps TypeScript from narrowing it to null for good.
+  let exited = null as string | null;
   void proc.then((r) => { exited = `exit ${r.exitCode ?? r.signal}`; liveDaemons.delete(proc); });
 
   const kill = async () => {

@@ -21,7 +21,7 @@ export interface WgnodeProcess {
   output(): string;
 }
 
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -51,8 +51,8 @@ export async function startWgnode(env: Record<string, string>): Promise<WgnodePr
   });
   let output = '';
   const collect = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
 
@@ -99,7 +99,7 @@ export async function startWgnode(env: Record<string, string>): Promise<WgnodePr
   }
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls until check() is true; returns the elapsed ms, or throws with the message after timeoutMs. */
 export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, message: string, everyMs = 10): Promise<number> {

@@ -7,7 +7,7 @@ export function isPublicKey(value: unknown): value is string {
   return typeof value === 'string' && PUBLIC_KEY.test(value);
 }
 
-export class InvalidPublicKeyError extends Error {
+class InvalidPublicKeyError extends Error {
   override name = 'InvalidPublicKeyError';
   constructor() {
     super('publicKey must be a WireGuard public key: 32 bytes in base64 (44 characters ending in "=")');

@@ -2,7 +2,7 @@
 // interface, so tests inject a fake that records argv and fails on demand.
 import { execa, ExecaError } from 'execa';
 
-export interface CommandResult {
+interface CommandResult {
   stdout: string;
 }
 
@@ -12,7 +12,7 @@ export interface CommandRunner {
 }
 
 /** Base of the typed command errors; `command` is for logs only, never for API callers. */
-export class CommandError extends Error {
+class CommandError extends Error {
   override name = 'CommandError';
   constructor(
     message: string,

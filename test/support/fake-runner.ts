@@ -3,7 +3,7 @@
 import { CommandFailedError, type CommandRunner } from '../../src/wireguard/runner.js';
 
 export const FAKE_INTERFACE_PRIVATE_KEY = 'cPrivateKeyOfTheInterfaceMustNeverBeLoggedAAA=';
-export const FAKE_INTERFACE_PUBLIC_KEY = 'nodePublicKeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+const FAKE_INTERFACE_PUBLIC_KEY = 'nodePublicKeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
 export interface FakePeer {
   allowedIps: string;

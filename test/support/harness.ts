@@ -34,7 +34,7 @@ export function createHarness(options: HarnessOptions = {}) {
     if (token !== null) headers.authorization = `Bearer ${token}`;
     const res = await app.request('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
     const text = await res.text();
-    return { status: res.status, body: JSON.parse(text) as any, text, headers: res.headers };
+    return { status: res.status, body: JSON.parse(text), text, headers: res.headers };
   }
 
   return { config, runner, agent, registry, wireguard, service, app, gql };

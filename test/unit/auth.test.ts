@@ -230,9 +230,9 @@ describe('JWT claims', () => {
 
   it.each([
     ['a private key PEM', async () => exportPKCS8((await generateKeyPair('EdDSA', { extractable: true })).privateKey), /private key/],
-    ['a JWKS with a symmetric key', async () => JSON.stringify({ keys: [{ kty: 'oct', k: 'c2VjcmV0' }] }), /symmetric/],
+    ['a JWKS with a symmetric key', () => Promise.resolve(JSON.stringify({ keys: [{ kty: 'oct', k: 'c2VjcmV0' }] })), /symmetric/],
     ['a JWKS with a private JWK', async () => JSON.stringify({ keys: [await exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey)] }), /private key/],
-    ['garbage', async () => 'hello', /not a PEM public key/],
+    ['garbage', () => Promise.resolve('hello'), /not a PEM public key/],
   ])('refuses to start with %s as the key file', async (_label, content, message) => {
     const file = join(tempDir(), 'key');
     writeFileSync(file, await content());

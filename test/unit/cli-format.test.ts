@@ -1,4 +1,5 @@
 // The CLI's pure formatting and option parsing: relative times, tables with colour, --since.
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createStyle, formatBytes, formatTable, relativeTime } from '../../src/cli/format.js';
 import { parseSince, parseStatus } from '../../src/cli/options.js';
@@ -27,7 +28,7 @@ describe('formatTable', () => {
   it('aligns columns by visible width, ignoring colour codes', () => {
     const style = createStyle(true);
     const text = formatTable(['A', 'STATUS', 'Z'], [['1', style.green('ACTIVE'), 'x'], ['22', 'ENDED', 'y']]);
-    const plain = text.replace(/\x1b\[[0-9;]*m/g, '');
+    const plain = stripVTControlCharacters(text);
     expect(plain).toBe('A   STATUS  Z\n1   ACTIVE  x\n22  ENDED   y\n');
   });
 });

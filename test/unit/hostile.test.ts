@@ -77,8 +77,8 @@ const cases: Hostile[] = [
   { name: 'the admin token with one character changed', query: DISCONNECT, variables: { userId: 1, deviceId: 1 }, token: `${ADMIN_TOKEN.slice(0, -1)}X`, status: 401, code: 'UNAUTHENTICATED' },
   { name: 'an expired JWT', query: DISCONNECT, variables: { userId: 1, deviceId: 1 }, token: (k) => k.sign({}, Math.floor(Date.now() / 1000) - 3600), status: 401, code: 'UNAUTHENTICATED' },
   { name: 'a JWT forged with another key', query: DISCONNECT, variables: { userId: 1, deviceId: 1 }, token: (k) => signWith(k.other), status: 401, code: 'UNAUTHENTICATED' },
-  { name: 'a JWT with alg none', query: DISCONNECT, variables: { userId: 1, deviceId: 1 }, token: async () => unsecured(), status: 401, code: 'UNAUTHENTICATED' },
-  { name: 'a JWT HS256-signed with the public key', query: DISCONNECT, variables: { userId: 1, deviceId: 1 }, token: async (k) => hsWithPublicKey(k.pem), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'a JWT with alg none', query: DISCONNECT, variables: { userId: 1, deviceId: 1 }, token: () => Promise.resolve(unsecured()), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'a JWT HS256-signed with the public key', query: DISCONNECT, variables: { userId: 1, deviceId: 1 }, token: (k) => Promise.resolve(hsWithPublicKey(k.pem)), status: 401, code: 'UNAUTHENTICATED' },
   { name: 'a JWT for another audience', query: DISCONNECT, variables: { userId: 1, deviceId: 1 }, token: (k) => k.sign({}, undefined, 'billing'), status: 401, code: 'UNAUTHENTICATED' },
   { name: 'a mutation with a read token', query: DISCONNECT, variables: { userId: 1, deviceId: 1 }, token: READ_TOKEN, status: 403, code: 'FORBIDDEN', audit: { actor: 'monitor', action: 'disconnectByUserIdAndDeviceId' } },
   { name: 'two aliased mutations with a read token', query: `mutation { a: deactivateDevice(userId: 1, deviceId: 1) b: disconnectByUserIdAndDeviceId(userId: 1, deviceId: 1) }`, token: READ_TOKEN, status: 403, code: 'FORBIDDEN', audit: { actor: 'monitor', action: 'deactivateDevice,disconnectByUserIdAndDeviceId' } },
@@ -202,7 +202,7 @@ async function send(h: Harness, c: Hostile): Promise<Response> {
     return h.app.request(url, { method: 'GET', headers });
   }
   const body = c.raw !== undefined ? (typeof c.raw === 'function' ? c.raw() : c.raw) : JSON.stringify({ query: c.query, variables: c.variables });
-  return h.app.request('/graphql', { method: 'POST', headers, body, duplex: 'half' } as RequestInit);
+  return h.app.request('/graphql', { method: 'POST', headers, body, duplex: 'half' });
 }
 
 describe('hostile requests', () => {

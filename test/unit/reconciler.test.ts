@@ -276,7 +276,10 @@ describe('reconciler: races with concurrent mutations', () => {
     let holding = false;
     h.runner.delay = async () => {
       const argv = h.runner.calls.at(-1)!;
-      if (argv.includes(testKey(9)) && argv.includes('remove')) (holding = true), await held.promise;
+      if (argv.includes(testKey(9)) && argv.includes('remove')) {
+        holding = true;
+        await held.promise;
+      }
     };
     h.runner.calls.length = 0;
     const pass = h.agent.reconciler.runOnce();

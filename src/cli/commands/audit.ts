@@ -15,6 +15,18 @@ const QUERY = /* GraphQL */ `
   }
 `;
 
+interface AuditRow {
+  at: string;
+  actor: string;
+  action: string;
+  userId: number | null;
+  deviceId: number | null;
+  sessionId: string | null;
+  reason: string | null;
+  outcome: string;
+  detail: string | null;
+}
+
 interface Options {
   user?: number;
   device?: number;
@@ -36,7 +48,7 @@ export const registerAudit: RegisterCommand = (program, action) => {
       action<Options>(async (ctx, options) => {
         const since = options.since === undefined ? null : sinceToIso(options.since, ctx.io.now);
         const variables = { userId: options.user ?? null, deviceId: options.device ?? null, action: options.action ?? null, since };
-        const { nodes, totalCount } = await fetchPages<any>(ctx.client(), QUERY, 'auditLog', variables, options.limit);
+        const { nodes, totalCount } = await fetchPages<AuditRow>(ctx.client(), QUERY, 'auditLog', variables, options.limit);
         ctx.print({ totalCount, nodes }, () => formatAudit(nodes, totalCount, ctx.io.now(), ctx.style));
       }),
     );
@@ -50,7 +62,7 @@ function sinceToIso(value: string, now: () => number): string {
   }
 }
 
-function formatAudit(nodes: any[], totalCount: number, now: number, style: Style): string {
+function formatAudit(nodes: AuditRow[], totalCount: number, now: number, style: Style): string {
   if (nodes.length === 0) return 'no audit entries match\n';
   const rows = nodes.map((e) => [
     relativeTime(e.at, now),

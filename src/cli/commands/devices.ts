@@ -13,6 +13,16 @@ const QUERY = /* GraphQL */ `
   }
 `;
 
+interface DeviceRow {
+  deviceId: number;
+  status: string;
+  activatedAt: string;
+  deactivatedAt: string | null;
+  deactivatedBy: string | null;
+  deactivationReason: string | null;
+  sessions: { id: string; online: boolean }[];
+}
+
 export const registerDevices: RegisterCommand = (program, action) => {
   program
     .command('devices')
@@ -20,20 +30,20 @@ export const registerDevices: RegisterCommand = (program, action) => {
     .requiredOption('--user <N>', 'the user', parseId)
     .action(
       action<{ user: number }>(async (ctx, options) => {
-        const data = await ctx.client().graphql(QUERY, { userId: options.user });
+        const data = await ctx.client().graphql<{ devices: DeviceRow[] }>(QUERY, { userId: options.user });
         ctx.print(data.devices, () => formatDevices(data.devices, options.user, ctx.io.now(), ctx.style));
       }),
     );
 };
 
-function formatDevices(devices: any[], userId: number, now: number, style: Style): string {
+function formatDevices(devices: DeviceRow[], userId: number, now: number, style: Style): string {
   if (devices.length === 0) return `user ${userId} has no devices on this node\n`;
   const rows = devices.map((d) => [
     String(d.deviceId),
     statusCell(d.status, style),
     relativeTime(d.activatedAt, now),
     String(d.sessions.length),
-    String(d.sessions.filter((s: { online: boolean }) => s.online).length),
+    String(d.sessions.filter((s) => s.online).length),
     d.deactivatedAt ? `${relativeTime(d.deactivatedAt, now)} by ${d.deactivatedBy ?? '?'}${d.deactivationReason ? `: ${d.deactivationReason}` : ''}` : '-',
   ]);
   return formatTable(['DEVICE', 'STATUS', 'ACTIVATED', 'SESSIONS', 'ONLINE', 'DEACTIVATED'], rows, style);

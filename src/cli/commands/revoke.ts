@@ -64,7 +64,7 @@ export const registerRevoke: RegisterCommand = (program, action) => {
     .action(
       action<DeviceOptions>(async (ctx, o) => {
         const { user, device } = requireDevice(o);
-        const data = await ctx.client().graphql(ACTIVATE, { userId: user, deviceId: device });
+        const data = await ctx.client().graphql<{ activateDevice: unknown }>(ACTIVATE, { userId: user, deviceId: device });
         ctx.print(data.activateDevice, () => `activated user ${user} device ${device}\n`);
       }),
     );

@@ -40,13 +40,29 @@ export const registerSessions: RegisterCommand = (program, action) => {
           status: options.status === 'all' ? null : options.status,
           online: options.online ? true : null,
         };
-        const { nodes, totalCount } = await fetchPages<any>(ctx.client(), QUERY, 'sessions', variables, options.limit);
+        const { nodes, totalCount } = await fetchPages<SessionRow>(ctx.client(), QUERY, 'sessions', variables, options.limit);
         ctx.print({ totalCount, nodes }, () => formatSessions(nodes, totalCount, ctx.io.now(), ctx.style));
       }),
     );
 };
 
-function formatSessions(nodes: any[], totalCount: number, now: number, style: Style): string {
+interface SessionRow {
+  id: string;
+  userId: number;
+  deviceId: number;
+  address: string;
+  status: string;
+  online: boolean;
+  lastHandshakeAt: string | null;
+  startedAt: string;
+  endedAt: string | null;
+  endReason: string | null;
+  rxBytes: number;
+  txBytes: number;
+  publicKey: string;
+}
+
+function formatSessions(nodes: SessionRow[], totalCount: number, now: number, style: Style): string {
   if (nodes.length === 0) return 'no sessions match\n';
   const rows = nodes.map((s) => [
     s.id,

@@ -18,6 +18,24 @@ const query = (withReport: boolean) => /* GraphQL */ `
   }
 `;
 
+interface NodeInfo {
+  interface: string;
+  publicKey: string | null;
+  listenPort: number | null;
+  endpoint: string | null;
+  address: string;
+  addressPool: string;
+  version: string;
+  startedAt: string;
+}
+
+interface StatusData {
+  node: NodeInfo;
+  active: { totalCount: number };
+  online: { totalCount: number };
+  ending: { totalCount: number };
+  reconcileReport?: ReconcileReport | null;
+}
 
 export const registerStatus: RegisterCommand = (program, action) => {
   program
@@ -26,18 +44,18 @@ export const registerStatus: RegisterCommand = (program, action) => {
     .action(
       action(async (ctx) => {
         const client = ctx.client();
-        let data;
+        let data: StatusData;
         try {
-          data = await client.graphql(query(true));
+          data = await client.graphql<StatusData>(query(true));
         } catch (error) {
           // A node that predates the reconcile report still answers everything else.
           if (!(error instanceof CliError && /reconcileReport/.test(error.message))) throw error;
-          data = { ...(await client.graphql(query(false))), reconcileReport: null };
+          data = { ...(await client.graphql<StatusData>(query(false))), reconcileReport: null };
         }
         const status = {
           node: data.node,
           sessions: { active: data.active.totalCount, online: data.online.totalCount, ending: data.ending.totalCount },
-          reconcile: (data.reconcileReport ?? null) as ReconcileReport | null,
+          reconcile: data.reconcileReport ?? null,
           cli: { version: VERSION },
         };
         ctx.print(status, () => formatStatus(status, ctx.io.now(), ctx.style));
@@ -46,7 +64,7 @@ export const registerStatus: RegisterCommand = (program, action) => {
 };
 
 function formatStatus(
-  s: { node: any; sessions: { active: number; online: number; ending: number }; reconcile: ReconcileReport | null },
+  s: { node: NodeInfo; sessions: { active: number; online: number; ending: number }; reconcile: ReconcileReport | null },
   now: number,
   style: Style,
 ): string {

@@ -25,7 +25,7 @@ export const registerToken: RegisterCommand = (program, action) => {
       .argument('<NAME>', 'who uses it, as the audit log will name it (letters, digits, _ . @ : -)', parseName)
       .requiredOption('--scope <SCOPE...>', `its scopes: ${SCOPES.join(', ')} (several: --scope read admin, or read,admin)`, collectScopes),
     action,
-    async (ctx, file, options: { scope: string[] }, [name]) => {
+    (ctx, file, options: { scope: string[] }, [name]) => {
       // addToken refuses a duplicate too (under its lock); this check only gives it its own code.
       if (change(file, () => readTokensFile(file).tokens.some((t) => t.name === name))) {
         throw new CliError(EXIT.FAILED, 'TOKEN_EXISTS', `a token named ${name} already exists in ${file}; remove it first`);
@@ -45,7 +45,7 @@ export const registerToken: RegisterCommand = (program, action) => {
   withFile(
     token.command('list').description('list the tokens: names, scopes and when they were made (never secrets or hashes)'),
     action,
-    async (ctx, file) => {
+    (ctx, file) => {
       const tokens = change(file, () => readTokensFile(file).tokens).map(describe);
       ctx.print(tokens, () => {
         if (tokens.length === 0) return `no tokens in ${file}\n`;
@@ -65,7 +65,7 @@ export const registerToken: RegisterCommand = (program, action) => {
       .description('remove a token: a running server refuses it once it re-reads the file')
       .argument('<NAME>', 'the token to remove'),
     action,
-    async (ctx, file, _options, [name]) => {
+    (ctx, file, _options, [name]) => {
       if (!change(file, () => removeToken(file, name!))) {
         throw new CliError(EXIT.FAILED, 'TOKEN_NOT_FOUND', `no token named ${name} in ${file} (see wgnode token list)`);
       }
@@ -78,13 +78,14 @@ export const registerToken: RegisterCommand = (program, action) => {
 function withFile<O>(
   command: Command,
   action: ActionFactory,
-  handler: (ctx: CommandContext, file: string, options: O, args: string[]) => Promise<void>,
+  // Synchronous: the tokens file is read and written with sync calls under its lock.
+  handler: (ctx: CommandContext, file: string, options: O, args: string[]) => void,
 ): void {
   command.option('--file <PATH>', 'the tokens file (default: WGNODE_TOKENS_FILE)').action(
-    action<O & FileOption>(async (ctx, options, args) => {
+    action<O & FileOption>((ctx, options, args) => {
       const file = options.file ?? ctx.io.env.WGNODE_TOKENS_FILE;
       if (!file) throw usage('no tokens file: pass --file PATH or set WGNODE_TOKENS_FILE');
-      await handler(ctx, resolve(ctx.io.cwd, file), options, args);
+      handler(ctx, resolve(ctx.io.cwd, file), options, args);
     }),
   );
 }

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 
-export type Handler<O> = (ctx: CommandContext, options: O, args: string[]) => Promise<number | void>;
+type Handler<O> = (ctx: CommandContext, options: O, args: string[]) => number | void | Promise<number | void>;
 
 export type ActionFactory = <O>(handler: Handler<O>) => (...params: unknown[]) => Promise<void>;
 
