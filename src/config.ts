@@ -42,6 +42,10 @@ export interface Config {
   metricsPort: number;
   /** Serve a GraphQL IDE to browsers at GET /graphql. */
   graphiql: boolean;
+  /** ENDED sessions and audit rows older than this are pruned in the background; 0 = keep forever. */
+  historyRetentionDays: number;
+  /** SIGTERM: how long in-flight requests and queued peer changes get before the process exits anyway. */
+  shutdownTimeoutMs: number;
 }
 
 export interface JwtConfig {
@@ -100,6 +104,8 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: read(env, 'WGNODE_LOG_LEVEL', 'info', logLevel),
     metricsPort: read(env, 'WGNODE_METRICS_PORT', '0', (v) => integer(v, 0, 65535)),
     graphiql: read(env, 'WGNODE_GRAPHIQL', 'false', boolean),
+    historyRetentionDays: read(env, 'WGNODE_HISTORY_RETENTION_DAYS', '90', (v) => integer(v, 0, 36_500)),
+    shutdownTimeoutMs: read(env, 'WGNODE_SHUTDOWN_TIMEOUT_MS', '10000', (v) => integer(v, 100, 600_000)),
   };
 }
 
