@@ -169,6 +169,14 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     // Peer changes already queued still go out: their intents are in the registry either way.
     await peers.idle();
     checkpointer?.stop();
+    // The next start (or a backup copy of the file) finds everything in the database file itself.
+    if (config.dbPath !== ':memory:') {
+      try {
+        if (!registry.checkpointTruncate()) log.warn('WAL checkpoint at shutdown was partial: a reader held it; SQLite finishes it on the next open');
+      } catch (error) {
+        log.warn({ err: error }, 'WAL checkpoint at shutdown failed; SQLite finishes it on the next open');
+      }
+    }
     registry.close();
   }
 
