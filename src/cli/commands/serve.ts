@@ -32,15 +32,18 @@ export const registerServe: RegisterCommand = (program, action) => {
           throw new CliError(EXIT.FAILED, 'START_FAILED', (error as Error).message);
         }
         const { agent } = running;
-        const signal = await new Promise<string>((resolve) => {
-          for (const name of SIGNALS) process.once(name, () => resolve(name));
-        });
+        // One handler for the whole life of the process: between the first signal and the second
+        // there must be no moment without one (the default action would kill us silently).
+        let onFirst!: (name: string) => void;
+        let onSecond!: (reason: string) => void;
+        const firstSignal = new Promise<string>((resolve) => (onFirst = resolve));
+        const forced = new Promise<string>((resolve) => (onSecond = resolve));
+        let received = 0;
+        for (const name of SIGNALS) process.on(name, () => (received++ === 0 ? onFirst(name) : onSecond(`a second ${name}`)));
+        const signal = await firstSignal;
         const timeoutMs = config.shutdownTimeoutMs;
         agent.log.info({ signal, timeoutMs }, 'shutting down: finishing in-flight requests and queued peer changes');
-        const forced = new Promise<string>((resolve) => {
-          for (const name of SIGNALS) process.once(name, () => resolve(`a second ${name}`));
-          setTimeout(() => resolve(`the shutdown deadline (WGNODE_SHUTDOWN_TIMEOUT_MS=${timeoutMs})`), timeoutMs).unref();
-        });
+        setTimeout(() => onSecond(`the shutdown deadline (WGNODE_SHUTDOWN_TIMEOUT_MS=${timeoutMs})`), timeoutMs).unref();
         const outcome = await Promise.race([agent.stop().then(() => null), forced]);
         if (outcome !== null) {
           agent.log.error({ reason: outcome }, 'shutdown cut short: exiting now; the next start finishes what is pending');
