@@ -24,6 +24,7 @@ import { createReconciler } from './reconcile/reconciler.js';
 import type { ReconcileReport } from './reconcile/report.js';
 import { openRegistry, type Registry } from './registry/index.js';
 import { onlineSince } from './registry/online.js';
+import { createHistoryRetention } from './registry/retention.js';
 import { createSessionService } from './sessions/index.js';
 import { VERSION } from './version.js';
 import { createPeerCoalescer } from './wireguard/coalescer.js';
@@ -52,7 +53,7 @@ export interface Listening {
 }
 
 export interface StartOptions {
-  /** false: no start-up pass and no timer; passes run only when asked (tests, the benchmark). */
+  /** false: no start-up pass and no timers (reconcile, retention); they run only when asked (tests, the benchmark). */
   reconcile?: boolean;
 }
 
@@ -92,6 +93,8 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
       overrides.onReconcileReport?.(report);
     },
   });
+  // Old ENDED sessions and audit rows, pruned in small batches in the background (start()/stop()).
+  const retention = createHistoryRetention({ registry, log, retentionDays: config.historyRetentionDays, now: overrides.now });
   const node: NodeInfoSource = {
     interface: config.interfaceName,
     address: formatIpv4(config.interfaceAddress),
@@ -146,6 +149,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
       log.info({ host: config.host, port: http.port, tls: http.tls, interface: config.interfaceName, db: config.dbPath }, 'wgnode listening');
       if (config.socketPath) socket = await listenOnLocalSocket({ path: config.socketPath, app, registry, log, now: overrides.now });
       if (config.metricsPort) metricsListener = await listenForMetrics({ port: config.metricsPort, metrics, log });
+      if (options.reconcile !== false) retention.start();
       return { port: http.port, socket, metricsListener };
     } catch (error) {
       // e.g. the port is taken, or another wgnode answers on the socket: stop what already started, then fail.
@@ -161,9 +165,18 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     await http?.close();
     await socket?.close();
     await reconciler.stop();
+    await retention.stop();
     // Peer changes already queued still go out: their intents are in the registry either way.
     await peers.idle();
     checkpointer?.stop();
+    // The next start (or a backup copy of the file) finds everything in the database file itself.
+    if (config.dbPath !== ':memory:') {
+      try {
+        if (!registry.checkpointTruncate()) log.warn('WAL checkpoint at shutdown was partial: a reader held it; SQLite finishes it on the next open');
+      } catch (error) {
+        log.warn({ err: error }, 'WAL checkpoint at shutdown failed; SQLite finishes it on the next open');
+      }
+    }
     registry.close();
   }
 
@@ -181,6 +194,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     peers,
     service,
     reconciler,
+    retention,
     metrics,
     app,
     /** Reads the interface's public key and listen port: one reconcile pass (kept for callers that only want the info). */

@@ -2,6 +2,7 @@
 // that names the variable, so a misconfigured node fails fast instead of misbehaving later.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { credentialFileProblem } from './credential-files.js';
 import { parseCidr, type Cidr } from './net.js';
 import { isPublicKey } from './wireguard/keys.js';
 
@@ -44,6 +45,10 @@ export interface Config {
   graphiql: boolean;
   /** Serve HTTPS with these PEM files (src/http/tls.ts reads and watches them); null = plain HTTP. */
   tls: TlsFiles | null;
+  /** ENDED sessions and audit rows older than this are pruned in the background; 0 = keep forever. */
+  historyRetentionDays: number;
+  /** SIGTERM: how long in-flight requests and queued peer changes get before the process exits anyway. */
+  shutdownTimeoutMs: number;
 }
 
 export interface TlsFiles {
@@ -100,7 +105,8 @@ export function loadConfig(env: Env = process.env): Config {
     idleTimeoutS: read(env, 'WGNODE_IDLE_TIMEOUT_S', '0', (v) => integer(v, 0, 31_536_000)),
     staticPeers: read(env, 'WGNODE_STATIC_PEERS', '', staticPeers),
     publicEndpoint: read(env, 'WGNODE_PUBLIC_ENDPOINT', '', (v) => (v === '' ? null : v)),
-    tokensFile: read(env, 'WGNODE_TOKENS_FILE', '', (v) => (v === '' ? null : v)),
+    // A missing file is an error, not an empty list: a typo must not start a node no one can reach.
+    tokensFile: read(env, 'WGNODE_TOKENS_FILE', '', (v) => (v === '' ? null : credentialFile(v, 'secret'))),
     jwt: readJwt(env),
     maxBodyBytes: read(env, 'WGNODE_MAX_BODY_BYTES', '1048576', (v) => integer(v, 1024, 16 * 1024 * 1024)),
     introspection: read(env, 'WGNODE_INTROSPECTION', 'false', boolean),
@@ -113,6 +119,8 @@ export function loadConfig(env: Env = process.env): Config {
     metricsPort: read(env, 'WGNODE_METRICS_PORT', '0', (v) => integer(v, 0, 65535)),
     graphiql: read(env, 'WGNODE_GRAPHIQL', 'false', boolean),
     tls,
+    historyRetentionDays: read(env, 'WGNODE_HISTORY_RETENTION_DAYS', '90', (v) => integer(v, 0, 36_500)),
+    shutdownTimeoutMs: read(env, 'WGNODE_SHUTDOWN_TIMEOUT_MS', '10000', (v) => integer(v, 100, 600_000)),
   };
 }
 
@@ -178,11 +186,19 @@ function readAdminToken(env: Env): string | null {
 }
 
 function readSecretFile(name: string, path: string): string {
+  const problem = credentialFileProblem(path, 'secret');
+  if (problem && problem !== 'does not exist') throw new ConfigError(`${name}=${path}: ${problem}`);
   try {
     return readFileSync(path, 'utf8').trim();
   } catch (error) {
     throw new ConfigError(`${name}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
   }
+}
+
+function credentialFile(path: string, kind: 'secret' | 'public'): string {
+  const problem = credentialFileProblem(path, kind);
+  if (problem) throw new Error(problem);
+  return path;
 }
 
 function nonEmpty(value: string): string {

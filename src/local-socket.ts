@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { chmod, lstat, stat, unlink } from 'node:fs/promises';
 import { connect, type Server } from 'node:net';
 import { Readable } from 'node:stream';
+import { LOCAL_ACTOR } from './actors.js';
 import { LOCAL_BACKUP_PATH } from './local-routes.js';
 import type { Logger } from './logger.js';
 import type { Registry } from './registry/index.js';
@@ -53,7 +54,7 @@ async function serveBackup(deps: LocalSocketDeps, request: Request): Promise<Res
   const at = (deps.now ?? Date.now)();
   const snapshot = await deps.registry.snapshot();
   const { size } = await stat(snapshot.path);
-  deps.registry.audit.record({ at, actor: 'local', action: 'backup', outcome: 'ok', detail: `${size} bytes` });
+  deps.registry.audit.record({ at, actor: LOCAL_ACTOR, action: 'backup', outcome: 'ok', detail: `${size} bytes` });
   const file = createReadStream(snapshot.path);
   // The temporary copy goes as soon as the stream is done, whether it finished or the client left.
   file.once('close', () => void snapshot.remove());

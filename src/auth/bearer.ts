@@ -2,6 +2,7 @@
 // GraphQL client reports it like any other error. Requests on the operator's unix socket need
 // no token: they act as the `local` principal.
 import type { MiddlewareHandler } from 'hono';
+import { LOCAL_ACTOR } from '../actors.js';
 import type { Authenticator, Principal } from './principal.js';
 
 export type AuthVariables = { principal: Principal };
@@ -10,7 +11,7 @@ export type AuthVariables = { principal: Principal };
  * The node operator on the local unix socket. File permissions on the socket (0600) are the
  * credential, so no token is involved; the audit log names the actor `local`.
  */
-export const LOCAL_PRINCIPAL: Principal = Object.freeze({ name: 'local', scopes: new Set(['admin']) });
+export const LOCAL_PRINCIPAL: Principal = Object.freeze({ name: LOCAL_ACTOR, scopes: new Set(['admin']) });
 
 /**
  * True only for requests that arrived on the local socket: its server passes `{ local: true }` as

@@ -1,7 +1,8 @@
 // One Authenticator from every configured credential source: the static admin token, the tokens
 // file, and control-plane JWTs. Opaque tokens are checked first (a hash and a compare); only a
 // token shaped like a JWT pays for a signature check.
-import type { Config } from '../config.js';
+import { ADMIN_TOKEN_ACTOR, isReservedActor } from '../actors.js';
+import { ConfigError, type Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createJwtAuthenticator, loadVerificationKey, looksLikeJwt } from './jwt.js';
 import type { Authenticator } from './principal.js';
@@ -18,7 +19,10 @@ export interface AuthenticatorOptions {
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const { config, log } = options;
   const staticTokens: StaticToken[] = [...(options.extraTokens ?? [])];
-  if (config.adminToken) staticTokens.push({ name: 'admin-token', sha256: hashToken(config.adminToken), scopes: ['admin'] });
+  // The node's own actors (local, reconciler) are no credential's to take.
+  const taken = staticTokens.find((t) => isReservedActor(t.name) && t.name !== ADMIN_TOKEN_ACTOR);
+  if (taken) throw new ConfigError(`static token name ${taken.name} is reserved for the node's own actions`);
+  if (config.adminToken) staticTokens.push({ name: ADMIN_TOKEN_ACTOR, sha256: hashToken(config.adminToken), scopes: ['admin'] });
   const opaque = [createStaticTokenAuthenticator(staticTokens)];
   if (config.tokensFile) opaque.push(createTokensFileAuthenticator({ path: config.tokensFile, log }));
   const jwt = config.jwt ? createJwtAuthenticator({ config: config.jwt, key: loadVerificationKey(config.jwt.publicKeyFile), log }) : null;

@@ -5,9 +5,11 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ConfigError, type JwtConfig } from '../config.js';
+import { credentialFileProblem } from '../credential-files.js';
 import type { Logger } from '../logger.js';
 import type { Authenticator, Principal } from './principal.js';
-import { RESERVED_NAMES, SCOPES } from './tokens-file.js';
+import { isReservedActor } from '../actors.js';
+import { SCOPES } from './tokens-file.js';
 
 /** Ed25519 may be named by the old (EdDSA) or the fully specified (Ed25519) identifier. */
 const ALGORITHMS_BY_KEY_TYPE: Record<string, string[]> = {
@@ -32,6 +34,9 @@ export function loadVerificationKey(path: string): VerificationKey {
   const fail = (why: string): never => {
     throw new ConfigError(`WGNODE_JWT_PUBLIC_KEY_FILE=${path}: ${why}`);
   };
+  // The key decides who may act here: a file others can rewrite is a door anyone can open.
+  const problem = credentialFileProblem(path, 'public');
+  if (problem && problem !== 'does not exist') fail(problem);
   let text = '';
   try {
     text = readFileSync(path, 'utf8').trim();
@@ -115,7 +120,8 @@ function principalFromClaims(payload: JWTPayload): Principal | null {
   // The subject is the audit log's actor: no control characters or bidi overrides to garble it.
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200 || /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(sub)) return null;
-  if (RESERVED_NAMES.has(sub)) return null;
+  // The node's own actor names (local, reconciler, admin-token) belong to the node.
+  if (isReservedActor(sub)) return null;
   const claimed = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
   const scopes = new Set(claimed.filter((s) => (SCOPES as readonly string[]).includes(s)));
   return { name: sub, scopes };

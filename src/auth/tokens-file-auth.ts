@@ -1,7 +1,8 @@
 // Authenticates against the tokens file, re-reading it when it changes (checked at most once a
 // second), so `wgnode token add/remove` takes effect without a restart. A file that turns
-// unreadable or malformed fails closed: none of its tokens work until it is fixed.
+// unreadable, malformed or open to other users fails closed: none of its tokens work until it is fixed.
 import { statSync } from 'node:fs';
+import { credentialFileProblem } from '../credential-files.js';
 import type { Logger } from '../logger.js';
 import type { Authenticator } from './principal.js';
 import { createStaticTokenAuthenticator } from './static-tokens.js';
@@ -35,6 +36,9 @@ export function createTokensFileAuthenticator(options: { path: string; log: Logg
     if (seen === loaded) return;
     loaded = seen;
     try {
+      // Opened to other users since start-up: someone else may have written it.
+      const problem = credentialFileProblem(path, 'secret');
+      if (problem) throw new Error(problem);
       current = load(readTokensFile(path).tokens);
     } catch (error) {
       log.error({ file: path, reason: (error as Error).message }, 'tokens file unreadable: its tokens are refused until it is fixed');

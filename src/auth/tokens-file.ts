@@ -5,13 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { isReservedActor, RESERVED_ACTORS } from '../actors.js';
 import { hashToken, type StaticToken } from './static-tokens.js';
 
 export const SCOPES = ['admin', 'read'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-/** The operator's socket acts as "local"; no token may take that name in the audit log. */
-export const RESERVED_NAMES: ReadonlySet<string> = new Set(['local', 'admin-token']);
 
 export interface TokenRecord extends StaticToken {
   createdAt: string;
@@ -29,7 +28,7 @@ export class TokensFileError extends Error {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,63}$/;
 
 export function isTokenName(name: string): boolean {
-  return NAME.test(name) && !RESERVED_NAMES.has(name);
+  return NAME.test(name) && !isReservedActor(name);
 }
 
 /** Reads and checks the file; a missing file is an empty one. */
@@ -76,7 +75,7 @@ export function generateToken(): string {
  * nowhere else: show it once. Refuses a name already in the file.
  */
 export function addToken(file: string, name: string, scopes: readonly string[], now: Date = new Date()): string {
-  if (!isTokenName(name)) throw new TokensFileError(`token name must match ${NAME.source} and not be one of: ${[...RESERVED_NAMES].join(', ')}`);
+  if (!isTokenName(name)) throw new TokensFileError(`token name must match ${NAME.source} and not be one of: ${RESERVED_ACTORS.join(', ')}`);
   const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
   if (scopes.length === 0 || unknown.length) throw new TokensFileError(`scopes must be a non-empty list of ${SCOPES.join(', ')}`);
   return withLock(file, () => {

@@ -1,12 +1,12 @@
 // The effectful half of a pass: carry out a plan against the interface and the registry. The
 // registry changes that are intents (idle sessions → ENDING) commit BEFORE any command; a
 // repair is audited (actor `reconciler`) only once its command succeeded.
+import { RECONCILER_ACTOR } from '../actors.js';
 import type { LiveActivity, Registry } from '../registry/index.js';
 import type { PeerChanges } from '../wireguard/peer-changes.js';
 import { allowedIpsOf, type ReconcilePlan } from './plan.js';
 import { recordHandshakesInSlices } from './slices.js';
 
-const RECONCILER_ACTOR = 'reconciler';
 
 export interface RepairDeps {
   registry: Registry;

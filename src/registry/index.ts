@@ -31,6 +31,8 @@ export interface Registry {
   snapshot(): Promise<Snapshot>;
   /** Moves WAL checkpoints to a worker thread; null for an in-memory registry or when no worker starts. */
   startWalCheckpointer(options: { log: Logger; intervalMs?: number }): Checkpointer | null;
+  /** Copies the whole WAL into the database and empties it (clean shutdown); false if a reader kept part of it. */
+  checkpointTruncate(): boolean;
   /** How long a write waits for another connection's lock before SQLITE_BUSY (default 5 s). */
   setBusyTimeout(ms: number): void;
   /** Every table's rows but the named ones, by table name: a whole state to compare (tests). */
@@ -54,6 +56,7 @@ export function openRegistry(options: { path: string; pool: Cidr; interfaceAddre
     ping: () => void ping.get(),
     snapshot: () => snapshotRegistry(db),
     startWalCheckpointer: (checkpointOptions) => startWalCheckpointer(db, options.path, checkpointOptions),
+    checkpointTruncate: () => (db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>)[0]?.busy === 0,
     setBusyTimeout: (ms) => void db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(ms))}`),
     contents(contentOptions = {}) {
       const except = new Set(contentOptions.except ?? []);

@@ -65,4 +65,14 @@ export const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // Issue 14: repeated refusals share one row (count, last_at); retention prunes by time.
+  `
+  ALTER TABLE audit_log ADD COLUMN count   INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE audit_log ADD COLUMN last_at INTEGER;
+  -- Finds the refusal row a repeat joins (src/registry/audit.ts recordRefusal).
+  CREATE INDEX audit_refusals ON audit_log (actor, action, outcome, user_id, device_id, id) WHERE outcome LIKE 'refused:%';
+  -- Retention prunes the oldest rows first without a scan.
+  CREATE INDEX audit_by_at ON audit_log (at);
+  CREATE INDEX sessions_ended_at ON sessions (ended_at) WHERE status = 'ENDED';
+  `,
 ];

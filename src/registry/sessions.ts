@@ -1,5 +1,6 @@
 // Sessions: one WireGuard peer each. ACTIVE (peer must be on the interface) → ENDING (peer must
-// go, removal not yet confirmed) → ENDED (confirmed gone). Rows are never deleted.
+// go, removal not yet confirmed) → ENDED (confirmed gone). Only ENDED rows are ever deleted, by
+// history retention (src/registry/retention.ts).
 import type { Db } from './database.js';
 import type { AddressPool } from './address-pool.js';
 import { NOT_ONLINE_SQL, ONLINE_SQL } from './online.js';
@@ -92,6 +93,10 @@ export function createSessionStore(db: Db, pool: AddressPool) {
   const markEnded = db.prepare<{ id: number; now: number }>(
     `UPDATE sessions SET status = 'ENDED', ended_at = @now WHERE id = @id AND status = 'ENDING' RETURNING address`,
   );
+  const pruneEnded = db.prepare<[number, number]>(
+    `DELETE FROM sessions WHERE id IN
+       (SELECT id FROM sessions WHERE status = 'ENDED' AND ended_at < ? ORDER BY ended_at LIMIT ?)`,
+  );
   const recordHandshake = db.prepare<HandshakeUpdate>(
     `UPDATE sessions SET last_handshake_at = @lastHandshakeAt, rx_bytes = @rxBytes, tx_bytes = @txBytes WHERE id = @id`,
   );
@@ -131,6 +136,8 @@ export function createSessionStore(db: Db, pool: AddressPool) {
       }
       return moved;
     },
+    /** Deletes up to `limit` of the oldest sessions ENDED before `before`; returns how many went. */
+    pruneEnded: (before: number, limit: number): number => pruneEnded.run(before, limit).changes,
     recordHandshakes(updates: readonly HandshakeUpdate[]): void {
       for (const update of updates) recordHandshake.run(update);
     },

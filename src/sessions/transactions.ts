@@ -11,9 +11,12 @@ export function isRefusal(value: unknown): value is Refusal {
   return typeof value === 'object' && value !== null && 'refused' in value;
 }
 
+/** The same refusal again within this window counts on its first row instead of adding one. */
+export const REFUSAL_WINDOW_MS = 60_000;
+
 /** Audits a refused action (inside the transaction) and returns the refusal for the transaction to throw. */
 export function refuse(deps: UseCaseDeps, audit: Omit<AuditEntry, 'outcome'>, error: DomainError): Refusal {
-  deps.registry.audit.record({ ...audit, outcome: `refused:${error.code}` });
+  deps.registry.audit.recordRefusal({ ...audit, outcome: `refused:${error.code}` }, REFUSAL_WINDOW_MS);
   return { refused: error };
 }
 

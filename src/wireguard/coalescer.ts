@@ -5,6 +5,7 @@
 // fails, every request of that batch is retried on its own and learns its own fate.
 import { assertPeerChange, PEERS_PER_COMMAND, type PeerChange, type SetPeers } from './interface.js';
 import type { PeerChanges } from './peer-changes.js';
+import { CommandTimeoutError } from './runner.js';
 
 /** Failures in a row, when retrying a failed batch one request at a time, before giving up on the rest. */
 export const GIVE_UP_AFTER = 3;
@@ -69,7 +70,13 @@ export function createPeerCoalescer(setPeers: SetPeers, options: CoalescerOption
       for (const p of batch) p.resolve();
       return;
     } catch (error) {
-      if (batch.length === 1) return batch[0]!.reject(error);
+      // A call that hung until the timeout says the interface is stuck, not whose clause was bad:
+      // trying each request alone could hang once per request. Everyone gets the timeout now (the
+      // reconciler finishes what is pending) and the requests queued behind go out right after.
+      if (batch.length === 1 || error instanceof CommandTimeoutError) {
+        for (const p of batch) p.reject(error);
+        return;
+      }
     }
     // The shared call failed: we cannot tell whose clause it was, so each request tries alone,
     // in the original order (keeps add-then-remove of one key right). Removal is idempotent.
@@ -86,7 +93,7 @@ export function createPeerCoalescer(setPeers: SetPeers, options: CoalescerOption
         failedInARow = 0;
         p.resolve();
       } catch (error) {
-        failedInARow++;
+        failedInARow = error instanceof CommandTimeoutError ? GIVE_UP_AFTER : failedInARow + 1;
         lastError = error;
         p.reject(error);
       }

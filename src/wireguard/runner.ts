@@ -48,9 +48,13 @@ export function createExecaRunner(options: { timeoutMs: number }): CommandRunner
   return {
     async run(file, args, runOptions) {
       const command = [file, ...args].join(' ');
+      let timedOut = false;
+      let timer: NodeJS.Timeout | undefined;
       try {
-        const result = await execa(file, args, {
-          timeout: options.timeoutMs,
+        const subprocess = execa(file, args, {
+          // Its own process group, so a timeout kills the whole group: a wrapper script's children
+          // (or anything else holding its stdout open) would otherwise keep us waiting past the timeout.
+          detached: true,
           input: runOptions?.input,
           stdin: runOptions?.input === undefined ? 'ignore' : 'pipe',
           stripFinalNewline: true,
@@ -58,19 +62,35 @@ export function createExecaRunner(options: { timeoutMs: number }): CommandRunner
           stdout: 'pipe',
           stderr: 'pipe',
           maxBuffer: 256 * 1024 * 1024,
-          killSignal: 'SIGKILL',
         });
+        timer = setTimeout(() => {
+          timedOut = true;
+          killGroup(subprocess.pid);
+        }, options.timeoutMs);
+        const result = await subprocess;
         return { stdout: result.stdout };
       } catch (error) {
+        if (timedOut) throw new CommandTimeoutError(`${file} timed out after ${options.timeoutMs} ms`, command, { cause: error });
         throw toCommandError(error, file, command);
+      } finally {
+        clearTimeout(timer);
       }
     },
   };
 }
 
+/** SIGKILL to the process group the command leads (it is gone already when this throws ESRCH). */
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Exited in the meantime: nothing to kill.
+  }
+}
+
 function toCommandError(error: unknown, file: string, command: string): CommandError {
   if (!(error instanceof ExecaError)) return new CommandError(`${file} failed: ${String(error)}`, command, { cause: error });
-  if (error.timedOut) return new CommandTimeoutError(`${file} timed out`, command, { cause: error });
   if (error.code === 'ENOENT') return new CommandNotFoundError(`${file} is not installed or not on PATH`, command, { cause: error });
   const stderr = String(error.stderr ?? '').trim();
   return new CommandFailedError(

@@ -1,6 +1,6 @@
 // An in-process stand-in for `wg` and `ip`: records every argv, keeps a simulated peer set so
 // tests can ask what is "on the interface", and fails on demand.
-import { CommandFailedError, type CommandRunner } from '../../src/wireguard/runner.js';
+import { CommandFailedError, CommandTimeoutError, type CommandRunner } from '../../src/wireguard/runner.js';
 
 export const FAKE_INTERFACE_PRIVATE_KEY = 'cPrivateKeyOfTheInterfaceMustNeverBeLoggedAAA=';
 const FAKE_INTERFACE_PUBLIC_KEY = 'nodePublicKeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
@@ -21,10 +21,18 @@ export class FakeRunner implements CommandRunner {
   failWhen: ((argv: readonly string[]) => boolean) | null = null;
   /** Runs before each call resolves (e.g. to hold a call in flight). */
   delay: (() => Promise<void>) | null = null;
+  /** A call that hangs until the command timeout: awaits the promise it returns, then times out. Cleared after one use. */
+  hangOnce: ((argv: readonly string[]) => Promise<void> | null) | null = null;
 
   async run(file: string, args: readonly string[]): Promise<{ stdout: string }> {
     const argv = [file, ...args];
     this.calls.push(argv);
+    const hung = this.hangOnce?.(argv);
+    if (hung) {
+      this.hangOnce = null;
+      await hung;
+      throw new CommandTimeoutError(`${file} timed out`, argv.join(' '));
+    }
     if (this.delay) await this.delay();
     if (this.failWhen?.(argv)) {
       throw new CommandFailedError(`${file} exited with 1: simulated failure`, argv.join(' '), 1, 'simulated failure');

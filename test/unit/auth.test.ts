@@ -92,7 +92,7 @@ describe('tokens file', () => {
 
   it('refuses to start on a malformed file, naming the problem', () => {
     const file = join(tempDir(), 'tokens.json');
-    writeFileSync(file, JSON.stringify({ version: 1, tokens: [{ name: 'x', sha256: 'abc', scopes: ['read'] }] }));
+    writeFileSync(file, JSON.stringify({ version: 1, tokens: [{ name: 'x', sha256: 'abc', scopes: ['read'] }] }), { mode: 0o600 });
     expect(() => createHarness({ env: { WGNODE_TOKENS_FILE: file } })).toThrow(/sha256 must be 64/);
   });
 });
@@ -157,6 +157,9 @@ describe('JWT claims', () => {
     [401, 'for another audience', {}, { aud: 'billing' }],
     [401, 'without a subject', {}, { sub: '' }],
     [401, 'with the reserved subject local', {}, { sub: 'local' }],
+    [401, 'with the reserved subject reconciler', {}, { sub: 'reconciler' }],
+    [401, 'with the reserved subject admin-token', {}, { sub: 'admin-token' }],
+    [401, 'with a reserved subject in other case (Local)', {}, { sub: 'Local' }],
     [401, 'with a subject holding a control character', {}, { sub: 'cp\nadmin' }],
   ] as const)('answers %i to a token %s', async (status, _label, claims, opts) => {
     const { h, sign } = await jwtSetup('EdDSA');

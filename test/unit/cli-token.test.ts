@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readTokensFile } from '../../src/auth/index.js';
+import { writeTokensFile } from '../../src/auth/tokens-file.js';
 import { EXIT } from '../../src/cli/errors.js';
 import { createCliHarness, type CliHarness } from '../support/cli-harness.js';
 
@@ -141,6 +142,8 @@ describe('a running agent with the tokens file', () => {
   let server: ServerType;
   let url: string;
   beforeEach(async () => {
+    // The file must exist when the agent starts (a missing one is a configuration error): an empty list.
+    writeTokensFile(file, { version: 1, tokens: [] });
     agent = await createCliHarness({ env: { WGNODE_TOKENS_FILE: file } });
     server = await new Promise<ServerType>((resolve) => {
       const s = serve({ fetch: agent.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));

@@ -46,7 +46,7 @@ describe('loadConfig', () => {
 
   it('reads the admin token from a file, trimmed, and refuses both forms at once', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'wgnode-')), 'token');
-    writeFileSync(file, 'a-token-from-a-file-1234\n');
+    writeFileSync(file, 'a-token-from-a-file-1234\n', { mode: 0o600 });
     expect(loadConfig({ WGNODE_ADMIN_TOKEN_FILE: file }).adminToken).toBe('a-token-from-a-file-1234');
     expect(() => loadConfig({ WGNODE_ADMIN_TOKEN_FILE: file, WGNODE_ADMIN_TOKEN: 'x'.repeat(20) })).toThrow(/not both/);
     expect(() => loadConfig({ WGNODE_ADMIN_TOKEN_FILE: '/nonexistent' })).toThrow(/cannot read \/nonexistent: ENOENT/);

@@ -21,6 +21,10 @@ const typeDefs = /* GraphQL */ `
     "ok, pending (recorded, not yet confirmed), or refused:CODE"
     outcome: String!
     detail: String
+    "How many identical refusals (same actor, action, outcome, user and device) this entry stands for: repeats within a minute of the first are counted here instead of adding rows. 1 for everything else."
+    count: Int!
+    "When the last of those repeats came (null when count is 1)."
+    lastAt: String
   }
 
   type AuditConnection {
@@ -71,6 +75,8 @@ function auditView(row: AuditRow) {
     reason: row.reason,
     outcome: row.outcome,
     detail: row.detail,
+    count: row.count,
+    lastAt: row.lastAt === null ? null : iso(row.lastAt),
   };
 }
 

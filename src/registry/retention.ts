@@ -1,0 +1,92 @@
+// History retention: ENDED sessions and audit rows older than WGNODE_HISTORY_RETENTION_DAYS are
+// deleted in the background, a small batch per transaction with a yield between batches, so a
+// prune never holds the write lock (or the event loop) long enough for a request to notice.
+// Live sessions and pending audit rows are never pruned: they are intent, not history.
+import type { Logger } from '../logger.js';
+import type { Registry } from './index.js';
+
+const DAY_MS = 86_400_000;
+
+export interface RetentionOptions {
+  registry: Pick<Registry, 'transaction' | 'sessions' | 'audit'>;
+  log: Logger;
+  /** 0 = keep forever (the job never runs). */
+  retentionDays: number;
+  /** Between prunes (default 10 minutes). */
+  intervalMs?: number;
+  /** Rows per transaction (default 500). */
+  batchSize?: number;
+  now?: () => number;
+}
+
+export interface PruneResult {
+  sessions: number;
+  audit: number;
+}
+
+export interface HistoryRetention {
+  /** One prune to the end: every expired row, in batches. Rejects only if the registry fails. */
+  runOnce(): Promise<PruneResult>;
+  /** A prune now, then one every interval (no-op with retentionDays 0). */
+  start(): void;
+  /** Stops the timer and waits for a prune in progress to finish its batch. */
+  stop(): Promise<void>;
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export function createHistoryRetention(options: RetentionOptions): HistoryRetention {
+  const { registry, log, retentionDays } = options;
+  const now = options.now ?? Date.now;
+  const batchSize = options.batchSize ?? 500;
+  const intervalMs = options.intervalMs ?? 600_000;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<unknown> | null = null;
+  let stopped = false;
+
+  async function drain(prune: (before: number, limit: number) => number, before: number): Promise<number> {
+    let total = 0;
+    while (!stopped) {
+      const n = registry.transaction(() => prune(before, batchSize));
+      total += n;
+      if (n < batchSize) break;
+      await yieldToLoop();
+    }
+    return total;
+  }
+
+  async function runOnce(): Promise<PruneResult> {
+    if (retentionDays === 0) return { sessions: 0, audit: 0 };
+    const before = now() - retentionDays * DAY_MS;
+    const result = {
+      sessions: await drain((b, l) => registry.sessions.pruneEnded(b, l), before),
+      audit: await drain((b, l) => registry.audit.prune(b, l), before),
+    };
+    if (result.sessions || result.audit) log.info({ ...result, retentionDays }, 'history retention: pruned old rows');
+    return result;
+  }
+
+  function tick(): void {
+    if (running || stopped) return;
+    // A failed prune (busy, disk full, closed registry) is logged and retried next interval, never thrown from a timer.
+    running = runOnce()
+      .catch((error: unknown) => log.warn({ err: error }, 'history retention: prune failed; retrying next interval'))
+      .finally(() => (running = null));
+  }
+
+  return {
+    runOnce,
+    start() {
+      if (retentionDays === 0 || timer || stopped) return;
+      timer = setInterval(tick, intervalMs);
+      timer.unref();
+      tick();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      timer = null;
+      await running;
+    },
+  };
+}
