@@ -70,7 +70,12 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       // Read and planned in slices, yielding between them: a full interface must not stall requests.
       const live = await readLiveActivity(registry);
       const plan = await planReconcileYielding(dump.peers, live, { staticPeers: options.staticPeers, now: startedAt, idleTimeoutS: options.idleTimeoutS });
-      await applyPlan({ registry, peers: options.peers, now, idleTimeoutS: options.idleTimeoutS }, plan, counts);
+      const outcome = await applyPlan({ registry, peers: options.peers, now, idleTimeoutS: options.idleTimeoutS }, plan, counts);
+      if (outcome.bookkeepingError !== null) {
+        report.bookkeepingError = describe(outcome.bookkeepingError);
+        log.warn({ err: outcome.bookkeepingError }, 'recording handshakes and counters failed; enforcement went ahead');
+      }
+      if (outcome.error !== null) throw outcome.error;
     } catch (error) {
       report.ok = false;
       report.error = describe(error);

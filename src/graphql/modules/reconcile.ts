@@ -17,6 +17,8 @@ export function createReconcileModule(deps: { reconciler: { lastReport(): Reconc
         restoredPeers: Int!
         endedIdleSessions: Int!
         handshakesRecorded: Int!
+        "Why recording handshakes and counters failed (the repairs still ran); null when it worked."
+        bookkeepingError: String
       }
 
       extend type Query {
