@@ -19,6 +19,8 @@ export interface ReconcileReport {
   handshakesRecorded: number;
   /** Why recording handshakes and counters failed (the repairs still ran); null when it worked. */
   bookkeepingError: string | null;
+  /** How far the wall clock jumped since the previous pass (ms, + forward), when it did; else null. */
+  clockJumpMs: number | null;
 }
 
 export const REPORT_STATE_KEY = 'reconcile.lastReport';
@@ -36,6 +38,7 @@ export function emptyReport(at: number): ReconcileReport {
     endedIdleSessions: 0,
     handshakesRecorded: 0,
     bookkeepingError: null,
+    clockJumpMs: null,
   };
 }
 
