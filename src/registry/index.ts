@@ -7,6 +7,7 @@ import { createAuditStore } from './audit.js';
 import { startWalCheckpointer, type Checkpointer } from './checkpointer.js';
 import { openDatabase, type SyncMode } from './database.js';
 import { createDeviceStore } from './devices.js';
+import { RegistryUnavailableError } from './errors.js';
 import { createGroupCommit } from './group-commit.js';
 import { createNodeStateStore } from './node-state.js';
 import { createSessionStore } from './sessions.js';
@@ -64,7 +65,8 @@ export function openRegistry(options: { path: string; pool: Cidr; interfaceAddre
         return result;
       } catch (error) {
         pool.undoTo(mark);
-        throw error;
+        // A closed database (shutting down) is a retryable answer, not a crash: same as a failed commit.
+        throw db.open ? error : new RegistryUnavailableError(error);
       }
     },
     // Through registry.transaction, so the shared transaction is one like any other.
@@ -92,5 +94,5 @@ export type { Device, DeviceStatus } from './devices.js';
 export type { Session, SessionStatus, SessionFilter, LivePeer, LiveActivity, HandshakeUpdate } from './sessions.js';
 export type { AuditEntry, AuditRow, AuditFilter } from './audit.js';
 export type { Checkpointer } from './checkpointer.js';
-export { RegistryUnavailableError } from './errors.js';
+export { RegistryUnavailableError };
 export type { Snapshot } from './snapshot.js';

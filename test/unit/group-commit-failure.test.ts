@@ -1,10 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { silentLogger } from '../../src/logger.js';
+import { openRegistry } from '../../src/registry/index.js';
 import { AddressPool } from '../../src/registry/address-pool.js';
 import { openDatabase } from '../../src/registry/database.js';
 import { RegistryUnavailableError } from '../../src/registry/errors.js';
 import { createGroupCommit } from '../../src/registry/group-commit.js';
 import { parseCidr } from '../../src/net.js';
-import { DISCONNECT, createHarness, seedDevice } from '../support/harness.js';
+import { CONNECT, DISCONNECT, createHarness, seedDevice } from '../support/harness.js';
 import { testKey } from '../support/keys.js';
 import { sessionRows } from '../support/registry-rows.js';
 
@@ -69,6 +74,30 @@ describe('group commit when the commit fails', () => {
     const pending = h.service.disconnectDevice({ actor: 't', userId: 1, deviceId: 1 });
     h.registry.close(); // before the batch's setImmediate runs
     await expect(pending).rejects.toMatchObject({ code: 'REGISTRY_UNAVAILABLE', status: 503 });
+  });
+
+  it('a request on a closed database answers 503 REGISTRY_UNAVAILABLE, not a 500', async () => {
+    const h = createHarness();
+    await seedDevice(h, 1, 1, [testKey(1)]);
+    h.registry.close();
+    const res = await h.gql(CONNECT, { userId: 1, deviceId: 1, publicKey: testKey(2) });
+    expect(res.status).toBe(503);
+    expect(res.body.errors[0].extensions.code).toBe('REGISTRY_UNAVAILABLE');
+  });
+
+  it('the WAL checkpointer keeps running harmlessly when the registry closes under it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wgnode-closed-'));
+    try {
+      const pool = parseCidr('10.64.0.0/24');
+      const registry = openRegistry({ path: join(dir, 'r.db'), pool, interfaceAddress: pool.first });
+      const checkpointer = registry.startWalCheckpointer({ log: silentLogger, intervalMs: 5 })!;
+      registry.transaction(() => registry.devices.ensureUser(1, 0));
+      registry.close();
+      await new Promise((resolve) => setTimeout(resolve, 50)); // a few checkpoint ticks after the close
+      expect(() => checkpointer.stop()).not.toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a reconcile pass on a closed database reports the failure and does not throw', async () => {
