@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, release } from 'node:os';
 import { join } from 'node:path';
+import { measureDurability } from './bench/durability.js';
 import { measureHttp } from './bench/http.js';
 import { parseOptions } from './bench/options.js';
 import { measureReconcile } from './bench/reconcile.js';
@@ -33,6 +34,7 @@ async function main(): Promise<number> {
   try {
     if (wanted('http')) await attempt(['1', '2'], 'HTTP floor and disconnect throughput', async () => (await measureHttp(dir, sizes.http)).rows);
     if (wanted('registry')) await attempt(['5'], 'registry scale', () => measureRegistryScale(dir, sizes.registry));
+    if (wanted('durability')) await attempt(['7', '7b'], 'durability: synchronous FULL vs NORMAL', () => measureDurability(dir, sizes.durability));
     const problem = privilegeProblem();
     if (!wanted('revoke') && !wanted('reconcile')) {
       // nothing real to do

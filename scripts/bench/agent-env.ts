@@ -4,7 +4,7 @@
 import { parseCidr } from '../../src/net.js';
 
 export const TOKEN = 'bench-admin-token-0123456789';
-const POOL = parseCidr('10.64.0.0/14');
+export const POOL = parseCidr('10.64.0.0/14');
 /** The tunnel address of user i's session (user 0 would be the interface's own address). */
 export const addressOf = (user: number) => POOL.first + user;
 export const allowedIpsOf = (user: number) => {

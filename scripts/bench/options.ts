@@ -11,12 +11,14 @@ export interface Sizes {
   registry: { ended: number; active: number; requests: number; warm: number; connections: number };
   /** Row 6: peers on the interface for one reconcile pass; `drift` missing + `drift` unknown. */
   reconcile: { peers: number; drift: number };
+  /** Row 7: revocations per sync mode (NORMAL, FULL) and concurrency (1, 64), registry only. */
+  durability: { requests: number };
 }
 
 export interface BenchOptions {
   quick: boolean;
   json: boolean;
-  /** Scenario groups to run (http, registry, revoke, reconcile); all when empty. */
+  /** Scenario groups to run (http, registry, revoke, reconcile, durability); all when empty. */
   only: ReadonlySet<string>;
   sizes: Sizes;
 }
@@ -27,6 +29,7 @@ const FULL: Sizes = {
   latency: { requests: 200 },
   registry: { ended: 1_000_000, active: 50_000, requests: 10_000, warm: 2_000, connections: 64 },
   reconcile: { peers: 65_000, drift: 500 },
+  durability: { requests: 2_000 },
 };
 
 const QUICK: Sizes = {
@@ -35,9 +38,10 @@ const QUICK: Sizes = {
   latency: { requests: 10 },
   registry: { ended: 20_000, active: 1_000, requests: 300, warm: 100, connections: 64 },
   reconcile: { peers: 1_000, drift: 20 },
+  durability: { requests: 100 },
 };
 
-const GROUPS = ['http', 'registry', 'revoke', 'reconcile'];
+export const GROUPS = ['http', 'registry', 'revoke', 'reconcile', 'durability'];
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const only = new Set(argv.filter((a) => a.startsWith('--only=')).flatMap((a) => a.slice('--only='.length).split(',')));

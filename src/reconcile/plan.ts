@@ -22,13 +22,24 @@ export interface PlanOptions {
   now: number;
   /** 0 = sessions never idle out. */
   idleTimeoutS: number;
+  /** The handshake time (ms) to record for what wg reports; identity unless the clock jumped (clock.ts). */
+  translateHandshake?: (sessionId: number, rawMs: number) => number;
 }
 
 export function allowedIpsOf(session: { address: number }): string {
   return `${formatIpv4(session.address)}/32`;
 }
 
-/** The plan, yielding to the event loop between slices (a full interface is 65,000 peers). */
+/** The plan in one go: what tests use to check the planner with data. */
+export function planReconcile(peers: readonly PeerState[], live: readonly LiveActivity[], options: PlanOptions): ReconcilePlan {
+  const steps = planInSlices(peers, live, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** The same plan, yielding to the event loop between slices (a full interface is 65,000 peers). */
 export async function planReconcileYielding(peers: readonly PeerState[], live: readonly LiveActivity[], options: PlanOptions): Promise<ReconcilePlan> {
   const steps = planInSlices(peers, live, options);
   for (;;) {
@@ -67,7 +78,7 @@ function* planInSlices(peers: readonly PeerState[], live: readonly LiveActivity[
       continue;
     }
     const peer = onInterface.get(session.publicKey);
-    const update = peer ? handshakeUpdate(session, peer) : null;
+    const update = peer ? handshakeUpdate(session, peer, options.translateHandshake) : null;
     if (update) plan.handshakes.push(update);
     const lastHandshakeAt = update?.lastHandshakeAt ?? session.lastHandshakeAt;
     // A session that never handshook counts from its start.
@@ -81,9 +92,10 @@ function* planInSlices(peers: readonly PeerState[], live: readonly LiveActivity[
 }
 
 /** The row's new values when the wire says something new; null when nothing changed. */
-function handshakeUpdate(session: LiveActivity, peer: PeerState): HandshakeUpdate | null {
+function handshakeUpdate(session: LiveActivity, peer: PeerState, translate?: (sessionId: number, rawMs: number) => number): HandshakeUpdate | null {
   // 0 = no handshake since the peer was (re)added: keep the last one we saw rather than forget it.
-  const lastHandshakeAt = peer.latestHandshake > 0 ? peer.latestHandshake * 1000 : session.lastHandshakeAt;
+  const raw = peer.latestHandshake * 1000;
+  const lastHandshakeAt = peer.latestHandshake > 0 ? (translate ? translate(session.id, raw) : raw) : session.lastHandshakeAt;
   if (lastHandshakeAt === session.lastHandshakeAt && peer.rxBytes === session.rxBytes && peer.txBytes === session.txBytes) {
     return null;
   }

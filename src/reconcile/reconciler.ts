@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Registry } from '../registry/index.js';
 import type { PeerChanges } from '../wireguard/peer-changes.js';
 import type { WireGuardInterface } from '../wireguard/interface.js';
+import { createClockWatch, createHandshakeShifts } from './clock.js';
 import { planReconcileYielding } from './plan.js';
 import { readLiveActivity } from './slices.js';
 import { applyPlan, type RepairCounts } from './repairs.js';
@@ -22,7 +23,13 @@ export interface ReconcilerOptions {
   onlineWindowS: number;
   /** 0 = never. */
   idleTimeoutS: number;
+  /** The wall clock: timestamps, and handshake ages (wg reports handshakes on it). */
   now?: () => number;
+  /**
+   * The monotonic clock (ms) that durations and clock-jump detection use. Defaults to
+   * performance.now, or to `now` when a test injects a wall clock alone (then no jump is seen).
+   */
+  monotonicNow?: () => number;
   /** Called after every pass (metrics: duration, repairs by kind). */
   onReport?: (report: ReconcileReport) => void;
 }
@@ -41,7 +48,7 @@ export interface Reconciler {
   stop(): Promise<void>;
   /** The last pass (this process's, else the one persisted by the previous run); null before any. */
   lastReport(): ReconcileReport | null;
-  /** When this process last completed a successful pass (ms); null before one. */
+  /** When this process last started a successful pass (wall-clock ms, derived from its monotonic age); null before one. */
   lastSuccessAt(): number | null;
   /** The interface's public key and listen port from the last dump (never its private key). */
   interfaceInfo(): InterfaceInfo | null;
@@ -51,6 +58,11 @@ export interface Reconciler {
 export function createReconciler(options: ReconcilerOptions): Reconciler {
   const { registry, log } = options;
   const now = options.now ?? Date.now;
+  const monotonic = options.monotonicNow ?? (options.now ? options.now : () => performance.now());
+  const clockWatch = createClockWatch();
+  const shifts = createHandshakeShifts();
+  // After a wall-clock jump, no session ends as idle until one idle timeout has passed on the monotonic clock.
+  let holdIdleUntil = -Infinity;
   let last: ReconcileReport | null = readPersisted(registry);
   let lastSuccess: number | null = null;
   let info: InterfaceInfo | null = null;
@@ -61,28 +73,46 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
 
   async function pass(): Promise<ReconcileReport> {
     const startedAt = now();
+    const startedMono = monotonic();
     const report = emptyReport(startedAt);
     const counts: RepairCounts = report;
+    const jump = clockWatch.observe(startedAt, startedMono);
+    if (jump !== 0) {
+      report.clockJumpMs = jump;
+      holdIdleUntil = startedMono + options.idleTimeoutS * 1000;
+      log.warn({ jumpMs: jump, idleHoldS: options.idleTimeoutS }, 'the wall clock jumped; handshake times are rebased and no session ends as idle for one idle timeout');
+    }
+    const idleTimeoutS = startedMono < holdIdleUntil ? 0 : options.idleTimeoutS;
     try {
       const dump = await options.wireguard.dump();
       info = { publicKey: dump.publicKey, listenPort: dump.listenPort };
       report.peersOnInterface = dump.peers.length;
       // Read and planned in slices, yielding between them: a full interface must not stall requests.
       const live = await readLiveActivity(registry);
-      const plan = await planReconcileYielding(dump.peers, live, { staticPeers: options.staticPeers, now: startedAt, idleTimeoutS: options.idleTimeoutS });
-      await applyPlan({ registry, peers: options.peers, now, idleTimeoutS: options.idleTimeoutS }, plan, counts);
+      // Ages stay what they were across the jump: "online" does not flip for everyone at once.
+      if (jump !== 0) shifts.rebase(live, jump);
+      const plan = await planReconcileYielding(dump.peers, live, { staticPeers: options.staticPeers, now: startedAt, idleTimeoutS, translateHandshake: (id, ms) => shifts.translate(id, ms) });
+      const outcome = await applyPlan({ registry, peers: options.peers, now, idleTimeoutS }, plan, counts);
+      if (outcome.bookkeepingError !== null) {
+        report.bookkeepingError = describe(outcome.bookkeepingError);
+        log.warn({ err: outcome.bookkeepingError }, 'recording handshakes and counters failed; enforcement went ahead');
+      }
+      if (outcome.error !== null) {
+        report.ok = false;
+        report.error = describe(outcome.error);
+      }
     } catch (error) {
       report.ok = false;
       report.error = describe(error);
     }
-    report.durationMs = Math.max(0, now() - startedAt);
-    finish(report, startedAt);
+    report.durationMs = Math.max(0, Math.round(monotonic() - startedMono));
+    finish(report, startedMono);
     return report;
   }
 
-  function finish(report: ReconcileReport, startedAt: number): void {
+  function finish(report: ReconcileReport, startedMono: number): void {
     last = report;
-    if (report.ok) lastSuccess = startedAt;
+    if (report.ok) lastSuccess = startedMono;
     try {
       registry.state.putJson(REPORT_STATE_KEY, report);
     } catch (error) {
@@ -144,7 +174,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       while (running || queued) await (queued ?? running);
     },
     lastReport: () => last,
-    lastSuccessAt: () => lastSuccess,
+    // Kept on the monotonic clock and told as wall-clock time: its age (readiness) survives a clock jump.
+    lastSuccessAt: () => (lastSuccess === null ? null : now() - (monotonic() - lastSuccess)),
     interfaceInfo: () => info,
     intervalMs: options.intervalMs,
   };

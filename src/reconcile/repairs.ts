@@ -23,19 +23,33 @@ export interface RepairCounts {
   handshakesRecorded: number;
 }
 
-/** Runs every repair of the plan; throws the first failure after trying both directions. */
-export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: RepairCounts): Promise<void> {
-  const { registry } = deps;
-  const idleAudit = recordIntents(deps, plan);
-  await recordHandshakesInSlices(registry, plan.handshakes);
-  counts.handshakesRecorded = plan.handshakes.length;
+/** What a pass's repairs left undone: null when everything held. */
+export interface RepairOutcome {
+  /** The first enforcement failure (a command, or the registry recording a repair), after trying both directions. */
+  error: unknown;
+  /** Writing handshake times and counters failed (disk full, read-only, busy): enforcement went ahead without it. */
+  bookkeepingError: unknown;
+}
 
-  let failure: { error: unknown } | null = null;
+/** Runs every repair of the plan. Bookkeeping (handshakes, counters) comes last and never stops enforcement. */
+export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: RepairCounts): Promise<RepairOutcome> {
+  const { registry } = deps;
+  let failure: unknown = null;
+  let idleAudit: number[] = [];
+  try {
+    idleAudit = recordIntents(deps, plan);
+  } catch (error) {
+    // No intent, no command: idle sessions wait for the next pass; the other repairs go ahead.
+    plan.idle = [];
+    failure = error;
+  }
+
   // Checked again right before the command, in the same tick as handing it to PeerChanges: a
   // mutation that commits after this check queues its own `wg set` behind ours (the coalescer
-  // keeps order), so its change lands last and wins. A connect may have claimed an unknown key.
+  // keeps order), so its change lands last and wins. A connect may have claimed an unknown key,
+  // or a key of an ENDING (or idle) session this pass planned to remove, once that session ended.
   plan.unknownKeys = plan.unknownKeys.filter((key) => !registry.sessions.liveByKey(key));
-  const ending = [...plan.finishing, ...plan.idle];
+  const ending = [...plan.finishing, ...plan.idle].filter((s) => !heldByAnother(registry, s));
   const removeKeys = [...plan.unknownKeys, ...ending.map((s) => s.publicKey)];
   const reowned: LiveActivity[] = [];
   if (removeKeys.length > 0) {
@@ -59,7 +73,7 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
         counts.removedUnknownPeers = plan.unknownKeys.length;
       });
     } catch (error) {
-      failure = { error };
+      failure ??= error;
     }
   }
 
@@ -86,13 +100,28 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
       });
       counts.restoredPeers = restored.length;
     } catch (error) {
-      failure ??= { error };
+      failure ??= error;
     }
   }
-  if (failure !== null) throw failure.error;
+
+  // Bookkeeping last, and on its own: a registry that cannot take these writes has already seen
+  // every removal and restore above carried out.
+  try {
+    await recordHandshakesInSlices(registry, plan.handshakes);
+    counts.handshakesRecorded = plan.handshakes.length;
+    return { error: failure, bookkeepingError: null };
+  } catch (error) {
+    return { error: failure, bookkeepingError: error };
+  }
 }
 
-/** One transaction before any command: idle sessions → ENDING with a pending audit row (handshakes are written apart, in slices). */
+/** The session's key now belongs to another live session (it ended and the key connected again): not ours to remove. */
+function heldByAnother(registry: Registry, session: LiveActivity): boolean {
+  const owner = registry.sessions.liveByKey(session.publicKey);
+  return owner !== undefined && owner.id !== session.id;
+}
+
+/** One transaction before any command: idle sessions → ENDING with a pending audit row (handshakes are written apart, last). */
 function recordIntents(deps: RepairDeps, plan: ReconcilePlan): number[] {
   const { registry } = deps;
   return registry.transaction(() => {

@@ -17,6 +17,10 @@ export interface ReconcileReport {
   endedIdleSessions: number;
   /** Session rows whose handshake time or byte counters changed and were written. */
   handshakesRecorded: number;
+  /** Why recording handshakes and counters failed (the repairs still ran); null when it worked. */
+  bookkeepingError: string | null;
+  /** How far the wall clock jumped since the previous pass (ms, + forward), when it did; else null. */
+  clockJumpMs: number | null;
 }
 
 export const REPORT_STATE_KEY = 'reconcile.lastReport';
@@ -33,6 +37,8 @@ export function emptyReport(at: number): ReconcileReport {
     restoredPeers: 0,
     endedIdleSessions: 0,
     handshakesRecorded: 0,
+    bookkeepingError: null,
+    clockJumpMs: null,
   };
 }
 

@@ -18,6 +18,9 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 db.pragma('busy_timeout = 1000');
+// A checkpoint copies frames already synced by their commit; FULL syncs the WAL before and the
+// database after, so a power cut mid-checkpoint replays the log rather than losing it.
+db.pragma('synchronous = FULL');
 setInterval(() => {
   try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (error) { parentPort.postMessage(String(error && error.message)); }
 }, workerData.intervalMs);

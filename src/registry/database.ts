@@ -6,14 +6,19 @@ import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
 
-export function openDatabase(path: string): Db {
+/** How hard a commit waits for the disk. FULL is what wgnode runs with; NORMAL exists for the durability benchmark. */
+export type SyncMode = 'NORMAL' | 'FULL';
+
+export function openDatabase(path: string, options: { synchronous?: SyncMode } = {}): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   // Readers (CLI backup, a second process) never block us for long; we never crash on SQLITE_BUSY.
   db.pragma('busy_timeout = 5000');
-  // NORMAL under WAL is durable across process crashes (kill -9); only power loss may drop the last commit.
-  db.pragma('synchronous = NORMAL');
+  // FULL under WAL fsyncs the log on every commit, so a mutation answered `true` (and an intent
+  // recorded before its command) survives power loss; NORMAL survives only a process crash. Group
+  // commit makes one fsync cover every transaction of the batch (cost: docs/performance.md).
+  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;

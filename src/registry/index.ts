@@ -5,8 +5,9 @@ import type { Cidr } from '../net.js';
 import { AddressPool } from './address-pool.js';
 import { createAuditStore } from './audit.js';
 import { startWalCheckpointer, type Checkpointer } from './checkpointer.js';
-import { openDatabase } from './database.js';
+import { openDatabase, type SyncMode } from './database.js';
 import { createDeviceStore } from './devices.js';
+import { RegistryUnavailableError } from './errors.js';
 import { createGroupCommit } from './group-commit.js';
 import { createNodeStateStore } from './node-state.js';
 import { createSessionStore } from './sessions.js';
@@ -25,6 +26,8 @@ export interface Registry {
    * of the event loop, each in its own savepoint; resolves once committed (src/registry/group-commit.ts).
    */
   groupTransaction<T>(fn: () => T): Promise<T>;
+  /** Free addresses in the pool's cache (tests and checks: nothing leaks). */
+  freeAddresses(): number;
   /** Throws when the database does not answer (readiness). */
   ping(): void;
   /** An online, consistent copy in a private temporary file (the operator's backup). */
@@ -33,6 +36,8 @@ export interface Registry {
   startWalCheckpointer(options: { log: Logger; intervalMs?: number }): Checkpointer | null;
   /** Copies the whole WAL into the database and empties it (clean shutdown); false if a reader kept part of it. */
   checkpointTruncate(): boolean;
+  /** The connection's journal mode and sync level (FULL: a commit is on disk before it returns). */
+  durability(): { journalMode: string; synchronous: SyncMode | 'OFF' | 'EXTRA' };
   /** How long a write waits for another connection's lock before SQLITE_BUSY (default 5 s). */
   setBusyTimeout(ms: number): void;
   /** Every table's rows but the named ones, by table name: a whole state to compare (tests). */
@@ -40,23 +45,43 @@ export interface Registry {
   close(): void;
 }
 
-export function openRegistry(options: { path: string; pool: Cidr; interfaceAddress: number }): Registry {
-  const db = openDatabase(options.path);
+const SYNC_LEVELS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
+
+export function openRegistry(options: { path: string; pool: Cidr; interfaceAddress: number; synchronous?: SyncMode }): Registry {
+  const db = openDatabase(options.path, { synchronous: options.synchronous });
   const liveAddresses = db.prepare(`SELECT address FROM sessions WHERE status <> 'ENDED'`).pluck().all() as number[];
-  const sessions = createSessionStore(db, new AddressPool(options.pool, options.interfaceAddress, liveAddresses));
+  const pool = new AddressPool(options.pool, options.interfaceAddress, liveAddresses);
+  const sessions = createSessionStore(db, pool);
   const ping = db.prepare('SELECT 1');
   const registry: Registry = {
     devices: createDeviceStore(db),
     sessions,
     audit: createAuditStore(db),
     state: createNodeStateStore(db),
-    transaction: (fn) => db.transaction(fn).immediate(),
+    transaction(fn) {
+      // The address pool follows the transaction: a rollback (here, or of a nested savepoint) undoes its changes.
+      const mark = pool.mark();
+      try {
+        const result = db.transaction(fn).immediate();
+        if (!db.inTransaction) pool.commit();
+        return result;
+      } catch (error) {
+        pool.undoTo(mark);
+        // A closed database (shutting down) is a retryable answer, not a crash: same as a failed commit.
+        throw db.open ? error : new RegistryUnavailableError(error);
+      }
+    },
     // Through registry.transaction, so the shared transaction is one like any other.
-    groupTransaction: createGroupCommit(db, (fn) => registry.transaction(fn)),
+    groupTransaction: createGroupCommit(db, (fn) => registry.transaction(fn), pool),
+    freeAddresses: () => pool.free(),
     ping: () => void ping.get(),
     snapshot: () => snapshotRegistry(db),
     startWalCheckpointer: (checkpointOptions) => startWalCheckpointer(db, options.path, checkpointOptions),
     checkpointTruncate: () => (db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>)[0]?.busy === 0,
+    durability: () => ({
+      journalMode: String(db.pragma('journal_mode', { simple: true })).toUpperCase(),
+      synchronous: SYNC_LEVELS[db.pragma('synchronous', { simple: true }) as number] ?? 'EXTRA',
+    }),
     setBusyTimeout: (ms) => void db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(ms))}`),
     contents(contentOptions = {}) {
       const except = new Set(contentOptions.except ?? []);
@@ -72,4 +97,5 @@ export type { Device, DeviceStatus } from './devices.js';
 export type { Session, SessionStatus, SessionFilter, LivePeer, LiveActivity, HandshakeUpdate } from './sessions.js';
 export type { AuditEntry, AuditRow, AuditFilter } from './audit.js';
 export type { Checkpointer } from './checkpointer.js';
+export { RegistryUnavailableError };
 export type { Snapshot } from './snapshot.js';

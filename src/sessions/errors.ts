@@ -14,7 +14,8 @@ export type DomainCode =
   | 'BAD_USER_INPUT'
   | 'REMOVAL_PENDING'
   | 'PEER_ADD_FAILED'
-  | 'REGISTRY_BUSY';
+  | 'REGISTRY_BUSY'
+  | 'REGISTRY_UNAVAILABLE';
 
 export class DomainError extends Error {
   override name = 'DomainError';
@@ -52,6 +53,8 @@ export const errors = {
       503,
       { cause },
     ),
+  registryUnavailable: (cause: unknown) =>
+    new DomainError('REGISTRY_UNAVAILABLE', 'The node registry could not save the change (nothing was changed); retry the request', 503, { cause }),
   peerAddFailed: (cause: unknown) =>
     new DomainError('PEER_ADD_FAILED', 'WireGuard did not accept the peer; no session was started', 503, { cause }),
 } as const;

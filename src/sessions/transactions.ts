@@ -1,8 +1,8 @@
 // The use cases' registry transactions: a refusal is returned from the transaction (so its audit
 // row commits) and thrown after it; SQLITE_BUSY becomes a retryable answer.
-import type { AuditEntry } from '../registry/index.js';
+import { RegistryUnavailableError, type AuditEntry } from '../registry/index.js';
 import type { UseCaseDeps } from './deps.js';
-import { DomainError } from './errors.js';
+import { DomainError, errors } from './errors.js';
 
 /** A refusal is returned from the transaction, not thrown, so that its audit row commits. */
 export type Refusal = { refused: DomainError };
@@ -43,8 +43,17 @@ function unlessRefused<T>(result: T): Exclude<T, Refusal> {
   return result as Exclude<T, Refusal>;
 }
 
-/** SQLITE_BUSY as the retryable answer callers get; null for any other error. */
+/** A registry that could not commit as the retryable answer callers get (503); null for any other error. */
 export function busyError(error: unknown): DomainError | null {
-  if (!(error as { code?: string } | null)?.code?.startsWith('SQLITE_BUSY')) return null;
-  return new DomainError('REGISTRY_BUSY', 'The node registry is busy; retry the request', 503, { cause: error });
+  const code = error instanceof RegistryUnavailableError ? error.sqliteCode : (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) {
+    return new DomainError('REGISTRY_BUSY', 'The node registry is busy; retry the request', 503, { cause: error });
+  }
+  if (error instanceof RegistryUnavailableError || (typeof code === 'string' && UNAVAILABLE.some((c) => code.startsWith(c)))) {
+    return errors.registryUnavailable(error);
+  }
+  return null;
 }
+
+// A registry that cannot write at the moment: nothing was saved, a retry may succeed.
+const UNAVAILABLE = ['SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN'];

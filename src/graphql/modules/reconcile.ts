@@ -17,6 +17,10 @@ export function createReconcileModule(deps: { reconciler: { lastReport(): Reconc
         restoredPeers: Int!
         endedIdleSessions: Int!
         handshakesRecorded: Int!
+        "Why recording handshakes and counters failed (the repairs still ran); null when it worked."
+        bookkeepingError: String
+        "How far the wall clock jumped since the previous pass (ms, positive = forward); null when it did not."
+        clockJumpMs: Float
       }
 
       extend type Query {
