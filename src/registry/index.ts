@@ -8,6 +8,7 @@ import { startWalCheckpointer, type Checkpointer } from './checkpointer.js';
 import { openDatabase } from './database.js';
 import { createDeviceStore } from './devices.js';
 import { createGroupCommit } from './group-commit.js';
+import { createIdempotencyStore } from './idempotency.js';
 import { createNodeStateStore } from './node-state.js';
 import { createSessionStore } from './sessions.js';
 import { snapshotRegistry, type Snapshot } from './snapshot.js';
@@ -18,6 +19,8 @@ export interface Registry {
   audit: ReturnType<typeof createAuditStore>;
   /** Small facts that survive a restart (node_state). */
   state: ReturnType<typeof createNodeStateStore>;
+  /** Answers to mutations sent with an Idempotency-Key (src/idempotency). */
+  idempotency: ReturnType<typeof createIdempotencyStore>;
   /** Runs fn in one IMMEDIATE transaction: it takes the write lock up front, so two writers never interleave. */
   transaction<T>(fn: () => T): T;
   /**
@@ -48,6 +51,7 @@ export function openRegistry(options: { path: string; pool: Cidr; interfaceAddre
     sessions,
     audit: createAuditStore(db),
     state: createNodeStateStore(db),
+    idempotency: createIdempotencyStore(db),
     transaction: (fn) => db.transaction(fn).immediate(),
     // Through registry.transaction, so the shared transaction is one like any other.
     groupTransaction: createGroupCommit(db, (fn) => registry.transaction(fn)),
@@ -70,3 +74,4 @@ export type { Session, SessionStatus, SessionFilter, LivePeer, LiveActivity, Han
 export type { AuditEntry, AuditRow, AuditFilter } from './audit.js';
 export type { Checkpointer } from './checkpointer.js';
 export type { Snapshot } from './snapshot.js';
+export type { IdempotencyRecord, StoredAnswer } from './idempotency.js';
