@@ -16,6 +16,7 @@ import { createAuditModule } from './graphql/modules/audit.js';
 import { mountGraphiQL } from './ide/graphiql.js';
 import { createMetrics, instrumentRunner, listenForMetrics, mountMetrics, observeRequests, type MetricsListener, type SessionCounts } from './metrics/index.js';
 import { createReadiness } from './health.js';
+import { createIdempotencyGuard, startIdempotencyPruning } from './idempotency/guard.js';
 import { listenHttp, type HttpListener } from './http/listen.js';
 import { listenOnLocalSocket, type LocalSocket } from './local-socket.js';
 import { createLogger, type Logger } from './logger.js';
@@ -103,11 +104,14 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     // The interface's public key and port, as the last reconcile pass read them.
     current: () => reconciler.interfaceInfo(),
   };
+  // Answers to mutations sent with an Idempotency-Key, kept in the registry for replay.
+  const idempotency = createIdempotencyGuard({ registry, ttlS: config.idempotencyTtlS, log, now: overrides.now });
   const graphql = createGraphQL({
     service,
     log,
     limits: { introspection: config.introspection },
     limitMutation: createMutationLimit(config, overrides.now),
+    idempotency,
     modules: [
       createCoreModule({ service, registry, node, onlineWindowS: config.onlineWindowS, now: overrides.now }),
       createServerInfoModule({ version: VERSION, startedAt: (overrides.now ?? Date.now)() }),
@@ -133,6 +137,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
   let http: HttpListener | null = null;
   let socket: LocalSocket | null = null;
   let metricsListener: MetricsListener | null = null;
+  let idempotencyPruning: ReturnType<typeof startIdempotencyPruning> | null = null;
   let starting: Promise<Listening> | null = null;
   let stopping: Promise<void> | null = null;
 
@@ -150,6 +155,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
       if (config.socketPath) socket = await listenOnLocalSocket({ path: config.socketPath, app, registry, log, now: overrides.now });
       if (config.metricsPort) metricsListener = await listenForMetrics({ port: config.metricsPort, metrics, log });
       if (options.reconcile !== false) retention.start();
+      idempotencyPruning = startIdempotencyPruning(idempotency, { intervalMs: Math.min(60_000, config.idempotencyTtlS * 1000), log });
       return { port: http.port, socket, metricsListener };
     } catch (error) {
       // e.g. the port is taken, or another wgnode answers on the socket: stop what already started, then fail.
@@ -166,6 +172,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     await socket?.close();
     await reconciler.stop();
     await retention.stop();
+    await idempotencyPruning?.stop();
     // Peer changes already queued still go out: their intents are in the registry either way.
     await peers.idle();
     checkpointer?.stop();
@@ -196,6 +203,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     reconciler,
     retention,
     metrics,
+    idempotency,
     app,
     /** Reads the interface's public key and listen port: one reconcile pass (kept for callers that only want the info). */
     async refreshInterfaceInfo(): Promise<void> {

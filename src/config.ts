@@ -33,6 +33,8 @@ export interface Config {
   /** Largest request body /graphql reads (413 above it). 1 MiB: a full bulk request (10,000 items) fits. */
   maxBodyBytes: number;
   introspection: boolean;
+  /** How long an Idempotency-Key's answer is kept for replay (seconds). */
+  idempotencyTtlS: number;
   /** Per-principal token bucket on mutations; perSecond 0 = off. */
   rateLimit: { perSecond: number; burst: number };
   /** The operator's unix socket (requests on it act as `local`); null = no socket (WGNODE_SOCKET=off). */
@@ -110,6 +112,7 @@ export function loadConfig(env: Env = process.env): Config {
     jwt: readJwt(env),
     maxBodyBytes: read(env, 'WGNODE_MAX_BODY_BYTES', '1048576', (v) => integer(v, 1024, 16 * 1024 * 1024)),
     introspection: read(env, 'WGNODE_INTROSPECTION', 'false', boolean),
+    idempotencyTtlS: read(env, 'WGNODE_IDEMPOTENCY_TTL_S', '86400', (v) => integer(v, 1, 31_536_000)),
     rateLimit: {
       perSecond: read(env, 'WGNODE_RATE_LIMIT_PER_S', '200', (v) => integer(v, 0, 1_000_000)),
       burst: read(env, 'WGNODE_RATE_LIMIT_BURST', '2000', (v) => integer(v, 1, 10_000_000)),

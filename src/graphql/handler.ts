@@ -3,6 +3,7 @@
 // formatError (one place that shapes every error).
 import { getOperationAST, OperationTypeNode, specifiedRules, type GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { createHandler, type OperationArgs, type Response as HandlerResponse } from 'graphql-http';
+import type { IdempotencyClaim, IdempotencyGuard } from '../idempotency/guard.js';
 import type { Logger } from '../logger.js';
 import { createDocumentCache } from './document-cache.js';
 import { checkArguments } from './argument-guard.js';
@@ -32,6 +33,8 @@ export interface HandlerGuards {
   limitMutation?: (context: GraphQLContext) => number;
   /** A mutation refused for want of scope: the audit log records it. */
   onForbiddenMutation?: (context: GraphQLContext, fields: string[]) => void;
+  /** Idempotency-Key on mutations: replays, 409/422/400 (src/idempotency). Queries ignore the header. */
+  idempotency?: IdempotencyGuard;
 }
 
 export interface GraphQLRequest {
@@ -57,6 +60,10 @@ interface RequestState {
   status?: number;
   operation?: string;
   outcome?: string;
+  /** The Idempotency-Key header as sent, if any. */
+  idempotencyKey: string | null;
+  /** Set when the mutation runs under an Idempotency-Key: settled with the answer. */
+  claim?: IdempotencyClaim;
 }
 
 export function createGraphQLHandler(options: { schema: GraphQLSchema; log: Logger; validationRules?: readonly ValidationRule[]; guards?: HandlerGuards }) {
@@ -89,6 +96,22 @@ export function createGraphQLHandler(options: { schema: GraphQLSchema; log: Logg
       }
       const badArgument = checkArguments(prepared.document, params.operationName, params.variables);
       if (badArgument) return ((req.context.outcome = 'BAD_USER_INPUT'), [badArgument]);
+      if (operation === OperationTypeNode.MUTATION && req.method !== 'GET' && guards.idempotency && req.context.idempotencyKey !== null) {
+        // Last, just before execution: only a mutation that will run holds its key.
+        const decision = guards.idempotency.claim(req.context.idempotencyKey, {
+          query: params.query,
+          operationName: params.operationName,
+          variables: params.variables,
+          actor: req.context.gql.actor,
+        });
+        if ('respond' in decision) {
+          const { status, headers, body, outcome } = decision.respond;
+          req.context.status = status;
+          req.context.outcome = outcome;
+          return [body, { status, statusText: '', headers }];
+        }
+        req.context.claim = decision.proceed;
+      }
       return {
         schema,
         document: prepared.document,
@@ -105,19 +128,29 @@ export function createGraphQLHandler(options: { schema: GraphQLSchema; log: Logg
   });
 
   return async function handleGraphQL(request: GraphQLRequest): Promise<GraphQLResponse> {
-    const state: RequestState = { gql: request.context };
-    const [body, init] = await handler({
-      method: request.method,
-      url: request.url,
-      headers: request.headers,
-      body: readOnce(request.body),
-      raw: null,
-      context: state,
-    });
-    // A 200 from graphql-http without execution is a request error (parse, validation) sent as
-    // application/json: the contract's callers expect a 4xx for those.
-    const status = state.status ?? (init.status === 200 ? 400 : init.status);
-    return { status, ...withErrorBody(status, { ...init.headers }, body), operation: state.operation ?? 'unknown', outcome: state.outcome ?? outcomeForStatus(status) };
+    const state: RequestState = { gql: request.context, idempotencyKey: request.headers.get('idempotency-key') };
+    // Whether the operation executed: only then is its answer the one to replay.
+    let executed = false;
+    let response: GraphQLResponse | null = null;
+    try {
+      const [body, init] = await handler({
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        body: readOnce(request.body),
+        raw: null,
+        context: state,
+      });
+      executed = state.status !== undefined; // set by onOperation once a claimed mutation ran
+      // A 200 from graphql-http without execution is a request error (parse, validation) sent as
+      // application/json: the contract's callers expect a 4xx for those.
+      const status = state.status ?? (init.status === 200 ? 400 : init.status);
+      response = { status, ...withErrorBody(status, { ...init.headers }, body), operation: state.operation ?? 'unknown', outcome: state.outcome ?? outcomeForStatus(status) };
+      return response;
+    } finally {
+      // Also when the handler threw: the key must not stay 'running'.
+      state.claim?.settle(response ? { ...response, executed } : { status: 500, headers: {}, body: null, executed: false });
+    }
   };
 }
 

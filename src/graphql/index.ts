@@ -1,4 +1,5 @@
 // The GraphQL layer's entry: schema modules (the core one first) + the handler.
+import type { IdempotencyGuard } from '../idempotency/guard.js';
 import type { Logger } from '../logger.js';
 import type { ValidationRule } from 'graphql';
 import type { SessionService } from '../sessions/index.js';
@@ -17,6 +18,8 @@ export interface GraphQLOptions {
   limits?: Partial<QueryLimits>;
   /** Mutation budget per caller: 0 = go, else seconds to wait (429). */
   limitMutation?: (context: GraphQLContext) => number;
+  /** Idempotency-Key on mutations (src/idempotency); without it the header is ignored. */
+  idempotency?: IdempotencyGuard;
 }
 
 export function createGraphQL(options: GraphQLOptions) {
@@ -30,6 +33,7 @@ export function createGraphQL(options: GraphQLOptions) {
       maxTokens: limits.maxTokens,
       gateRules: createLimitRules(limits),
       limitMutation: options.limitMutation,
+      idempotency: options.idempotency,
       // A refused admin action is an event the operator wants to see: who tried what.
       onForbiddenMutation: (context, fields) => options.service.recordForbiddenMutation({ actor: context.actor, mutations: fields }),
     },

@@ -9,6 +9,7 @@ import { openDatabase, type SyncMode } from './database.js';
 import { createDeviceStore } from './devices.js';
 import { RegistryUnavailableError } from './errors.js';
 import { createGroupCommit } from './group-commit.js';
+import { createIdempotencyStore } from './idempotency.js';
 import { createNodeStateStore } from './node-state.js';
 import { createSessionStore } from './sessions.js';
 import { snapshotRegistry, type Snapshot } from './snapshot.js';
@@ -19,6 +20,8 @@ export interface Registry {
   audit: ReturnType<typeof createAuditStore>;
   /** Small facts that survive a restart (node_state). */
   state: ReturnType<typeof createNodeStateStore>;
+  /** Answers to mutations sent with an Idempotency-Key (src/idempotency). */
+  idempotency: ReturnType<typeof createIdempotencyStore>;
   /** Runs fn in one IMMEDIATE transaction: it takes the write lock up front, so two writers never interleave. */
   transaction<T>(fn: () => T): T;
   /**
@@ -58,6 +61,7 @@ export function openRegistry(options: { path: string; pool: Cidr; interfaceAddre
     sessions,
     audit: createAuditStore(db),
     state: createNodeStateStore(db),
+    idempotency: createIdempotencyStore(db),
     transaction(fn) {
       // The address pool follows the transaction: a rollback (here, or of a nested savepoint) undoes its changes.
       const mark = pool.mark();
@@ -99,3 +103,4 @@ export type { AuditEntry, AuditRow, AuditFilter } from './audit.js';
 export type { Checkpointer } from './checkpointer.js';
 export { RegistryUnavailableError };
 export type { Snapshot } from './snapshot.js';
+export type { IdempotencyRecord, StoredAnswer } from './idempotency.js';

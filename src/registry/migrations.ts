@@ -75,4 +75,22 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_by_at ON audit_log (at);
   CREATE INDEX sessions_ended_at ON sessions (ended_at) WHERE status = 'ENDED';
   `,
+  `
+  -- Idempotency-Key (src/idempotency): a mutation's first answer, replayed to a repeat of the same
+  -- key by the same principal. state 'running' is written before the mutation executes; owner is
+  -- the process that runs it (a running row of another process was abandoned by a crash).
+  CREATE TABLE idempotency_keys (
+    principal    TEXT    NOT NULL,
+    key          TEXT    NOT NULL,
+    fingerprint  TEXT    NOT NULL,
+    state        TEXT    NOT NULL CHECK (state IN ('running', 'done')),
+    owner        TEXT    NOT NULL,
+    status       INTEGER,
+    content_type TEXT,
+    body         TEXT,
+    created_at   INTEGER NOT NULL,
+    PRIMARY KEY (principal, key)
+  );
+  CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
+  `,
 ];

@@ -39,12 +39,16 @@ async function revokeMany(deps: UseCaseDeps, request: BulkRequest, stage: Stage)
   const outcomes: BulkOutcome[] = items.map((item) => ({ userId: item.userId, deviceId: item.deviceId, ...checkItem(item) }));
 
   const staged: Array<{ index: number; removal: StagedRemoval }> = [];
+  const claimed = new Set<number>();
   inTransaction(deps, () => {
     outcomes.forEach((outcome, index) => {
       if (!outcome.ok) return;
-      const result = stage(deps, { actor, userId: outcome.userId, deviceId: outcome.deviceId, reason }, now);
+      const result = stage(deps, { actor, userId: outcome.userId, deviceId: outcome.deviceId, reason, claimed }, now);
       if (isRefusal(result)) outcomes[index] = { userId: outcome.userId, deviceId: outcome.deviceId, ok: false, error: result.refused };
-      else staged.push({ index, removal: result });
+      else {
+        staged.push({ index, removal: result });
+        result.ending.forEach((s) => claimed.add(s.id));
+      }
     });
   });
 

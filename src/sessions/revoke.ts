@@ -1,5 +1,9 @@
 // Disconnect (by device or by session) and deactivate: the intent is committed first
 // (sessions ENDING, device DEACTIVATED, audit row), then the peers are removed.
+// Retries are safe: a revocation that finds its work already recorded but its removal not yet
+// confirmed (sessions ENDING: an earlier 503, a timed-out call still in flight) removes those
+// peers again and answers true once they are gone. Only when nothing is left to remove does it
+// answer the contract's SESSION_NOT_FOUND / DEVICE_NOT_FOUND.
 import type { LivePeer } from '../registry/index.js';
 import type { Actor, UseCaseDeps } from './deps.js';
 import { errors } from './errors.js';
@@ -12,6 +16,11 @@ export interface RevokeRequest {
   userId: number;
   deviceId: number;
   reason?: string | null;
+  /**
+   * Sessions an earlier item of the same bulk request is already removing: not this item's to
+   * retry, so a device repeated in one request answers as it would after the first item.
+   */
+  claimed?: ReadonlySet<number>;
 }
 
 export async function disconnectDevice(deps: UseCaseDeps, request: RevokeRequest): Promise<true> {
@@ -31,13 +40,16 @@ export function stageDisconnect(deps: UseCaseDeps, request: RevokeRequest, now: 
   if (!registry.devices.userExists(userId) || !registry.devices.get(userId, deviceId)) {
     return refuse(deps, audit, errors.userOrDeviceNotFound());
   }
-  const active = registry.sessions.liveByDevice(userId, deviceId).filter((s) => s.status === 'ACTIVE');
-  if (active.length === 0) return refuse(deps, audit, errors.noActiveSessionForDevice());
+  const live = unclaimed(registry.sessions.liveByDevice(userId, deviceId), request.claimed);
+  if (live.length === 0) return refuse(deps, audit, errors.noActiveSessionForDevice());
+  const active = live.filter((s) => s.status === 'ACTIVE');
   registry.sessions.markEnding(
     active.map((s) => s.id),
     { now, reason, by: actor },
   );
-  return { ending: active, auditId: registry.audit.record({ ...audit, outcome: 'pending', detail: sessionIds(active) }) };
+  // Sessions already ENDING go with the rest: `true` means every peer of the device is gone.
+  const ending = live.map((s) => ({ ...s, status: 'ENDING' as const }));
+  return { ending, auditId: registry.audit.record({ ...audit, outcome: 'pending', detail: sessionIds(ending, active.length === 0) }) };
 }
 
 export async function disconnectSession(
@@ -53,9 +65,10 @@ export async function disconnectSession(
   const staged = await inGroupTransaction(deps, () => {
     const session = registry.sessions.get(sessionId);
     const audit = { at: now, actor, action: 'disconnect', sessionId, userId: session?.userId, deviceId: session?.deviceId, reason };
-    if (!session || session.status !== 'ACTIVE') return refuse(deps, audit, errors.noActiveSession());
-    registry.sessions.markEnding([sessionId], { now, reason, by: actor });
-    return { ending: [{ ...session, status: 'ENDING' as const }], auditId: registry.audit.record({ ...audit, outcome: 'pending' }) };
+    if (!session || session.status === 'ENDED') return refuse(deps, audit, errors.noActiveSession());
+    const retry = session.status === 'ENDING';
+    if (!retry) registry.sessions.markEnding([sessionId], { now, reason, by: actor });
+    return { ending: [{ ...session, status: 'ENDING' as const }], auditId: registry.audit.record({ ...audit, outcome: 'pending', detail: retry ? RETRY_DETAIL : null }) };
   });
   await enforceRemoval(deps, staged);
   return true;
@@ -77,18 +90,28 @@ export function stageDeactivation(deps: UseCaseDeps, request: RevokeRequest, now
   const audit = { at: now, actor, action: 'deactivate', userId, deviceId, reason };
   if (!registry.devices.userExists(userId)) return refuse(deps, audit, errors.userNotFound());
   // The guarded UPDATE is the race's referee: of two concurrent deactivations, one changes the row.
-  if (!registry.devices.deactivate({ userId, deviceId, now, by: actor, reason })) {
+  const changed = registry.devices.deactivate({ userId, deviceId, now, by: actor, reason });
+  const live = unclaimed(registry.sessions.liveByDevice(userId, deviceId), request.claimed);
+  // Not changed but peers still live (ENDING): the device was already DEACTIVATED and this is a
+  // retry, which removes them again (below).
+  if (!changed && live.length === 0) {
     return refuse(deps, audit, errors.deviceNotFound());
   }
-  const live = registry.sessions.liveByDevice(userId, deviceId);
   registry.sessions.markEnding(
     live.map((s) => s.id),
     { now, reason: reason ?? 'device deactivated', by: actor },
   );
   // Sessions already ENDING (an earlier removal that failed) are removed again with the rest.
-  return { ending: live, auditId: registry.audit.record({ ...audit, outcome: 'pending', detail: sessionIds(live) }) };
+  return { ending: live, auditId: registry.audit.record({ ...audit, outcome: 'pending', detail: sessionIds(live, !changed) }) };
 }
 
-function sessionIds(sessions: readonly LivePeer[]): string {
-  return JSON.stringify({ sessions: sessions.map((s) => s.id) });
+function unclaimed(live: LivePeer[], claimed: ReadonlySet<number> | undefined): LivePeer[] {
+  return claimed ? live.filter((s) => !claimed.has(s.id)) : live;
 }
+
+/** The audit detail of a revocation: its sessions, and whether it only retried an unconfirmed removal. */
+function sessionIds(sessions: readonly LivePeer[], retry: boolean): string {
+  return JSON.stringify(retry ? { sessions: sessions.map((s) => s.id), retry: true } : { sessions: sessions.map((s) => s.id) });
+}
+
+const RETRY_DETAIL = JSON.stringify({ retry: true });

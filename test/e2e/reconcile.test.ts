@@ -136,17 +136,18 @@ describeE2E('reconciler e2e (wireguard-go)', () => {
     expect(report.ok).toBe(true);
   });
 
-  it('6. concurrent revocations of one device over HTTP: one transition wins, every true means the peer is gone', async () => {
+  it('6. concurrent revocations of one device over HTTP: one transition wins, the other joins its removal; every answer means the peer is gone', async () => {
     for (let round = 0; round < 6; round++) {
-      const pairs: [string, string, string[]][] = [
-        [DEACTIVATE, DEACTIVATE, ['DEVICE_NOT_FOUND', 'true']],
-        [DISCONNECT, DISCONNECT, ['SESSION_NOT_FOUND', 'true']],
+      // The second answers not-found only if it came after the removal was confirmed (docs/api.md, "Retries").
+      const pairs: [string, string, string[][]][] = [
+        [DEACTIVATE, DEACTIVATE, [['true', 'true'], ['DEVICE_NOT_FOUND', 'true']]],
+        [DISCONNECT, DISCONNECT, [['true', 'true'], ['SESSION_NOT_FOUND', 'true']]],
       ];
       for (const [a, b, expected] of pairs) {
         const key = randomKey();
         const { userId } = await connect(key);
         const answers = await Promise.all([server.gql(a, { u: userId, d: 1 }), server.gql(b, { u: userId, d: 1 })]);
-        expect(answers.map(answer).sort()).toEqual(expected);
+        expect(expected).toContainEqual(answers.map(answer).sort());
         expect(await peers()).not.toContain(key);
         const device = (await server.gql(DEVICE, { u: userId, d: 1 })).body.data.device;
         expect(device.sessions).toEqual([{ status: 'ENDED', publicKey: key }]);

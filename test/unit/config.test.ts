@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       maxDevicesPerUser: 10,
       onlineWindowS: 180,
       idleTimeoutS: 0,
+      idempotencyTtlS: 86_400,
     });
     expect(config.pool.text).toBe('10.64.0.0/16');
     expect(formatIpv4(config.interfaceAddress)).toBe('10.64.0.1');
@@ -39,6 +40,7 @@ describe('loadConfig', () => {
     ['WGNODE_MAX_DEVICES_PER_USER', '0', /between 1 and/],
     ['WGNODE_STATIC_PEERS', `${testKey(1)},nonsense`, /nonsense is not a WireGuard public key/],
     ['WGNODE_ADMIN_TOKEN', 'short', /at least 16 characters/],
+    ['WGNODE_IDEMPOTENCY_TTL_S', '0', /WGNODE_IDEMPOTENCY_TTL_S="0": must be between 1 and/],
   ])('%s=%s is refused with a message naming it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
