@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { createTestbed, type Testbed } from '../netns.js';
 import { startWgnode, type WgnodeProcess } from '../wgnode-process.js';
 import { observe } from './api.js';
-import { commandArbitraries, converge, type SoakReal, type SoakStats, USERS } from './commands.js';
+import { commandArbitraries, converge, populate, type SoakReal, type SoakStats, USERS } from './commands.js';
 import { emptyModel } from './model.js';
 import { createWgFault } from './wg-fault.js';
 
@@ -68,7 +68,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const commands = fc.commands(commandArbitraries(), { maxCommands: opts.maxCommands ?? 40, size: 'max' });
 
   try {
-    // A /28: 8 soak keys can hold at most 8 live sessions, so ADDRESS_POOL_EXHAUSTED would be a leak.
+    // A /28: 6 soak keys can hold at most 6 live sessions, so ADDRESS_POOL_EXHAUSTED would be a leak.
     tb = await createTestbed({ prefix: 'soak', poolCidrAddress: '10.64.0.1/28' });
     const testbed = tb;
     let runIndex = 0;
@@ -93,6 +93,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         last: await observe(agent, USERS, testbed.nodeNs, testbed.node.iface),
       };
       try {
+        await populate(model, real);
         await fc.asyncModelRun(() => ({ model, real }), cmds);
         await converge(model, real);
       } finally {
@@ -113,7 +114,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       });
       if (details.failed) {
         report.violations++;
-        report.failure = fc.defaultReportMessage(details) ?? 'failed';
+        const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+        report.failure = `${fc.defaultReportMessage(details) ?? 'failed'}\n\nThe shrunk sequence failed with:\n${error}`;
         log(`soak: seed ${seed} FAILED; replay with --seed ${seed} --path "${details.counterexamplePath}"`);
         log(report.failure);
         break;
