@@ -56,10 +56,12 @@ export function describeOp(op: Op): string {
 const observeNow = (real: SoakReal) => observe(real.agent, USERS, real.tb.nodeNs, real.tb.node.iface);
 
 /** After every step: observe, check, remember the observation. */
-async function afterStep(model: Model, real: SoakReal, step: string, justConnected: SessionView[] = []): Promise<void> {
+async function afterStep(model: Model, real: SoakReal, step: string, justConnected: SessionView[] = [], raced = false): Promise<void> {
   const obs = await observeNow(real);
   const problems = checkInvariants(model, obs, { converged: false });
-  for (const s of justConnected) {
+  const stillActive = (s: SessionView) => obs.sessions.some((o) => o.id === s.id && o.status === 'ACTIVE');
+  // A connect answered 200 put its peer on before answering; in a race, a revocation may have ended it since.
+  for (const s of justConnected.filter((c) => !raced || stillActive(c))) {
     const allowed = obs.peers?.get(s.publicKey);
     if (allowed !== `${s.address}/32`) problems.push(`connect of session ${s.id} answered 200, yet its peer is ${allowed === undefined ? 'not on the interface' : `at ${allowed}`}`);
   }
@@ -67,12 +69,21 @@ async function afterStep(model: Model, real: SoakReal, step: string, justConnect
   real.last = obs;
 }
 
-interface OpContext { busy: boolean; mayLose: boolean }
+interface OpContext {
+  busy: boolean;
+  mayLose: boolean;
+  /** Devices other operations of the same concurrent batch touch: any order is possible there. */
+  shared?: Set<string>;
+}
+
+/** Every answer an operation may give when racing others (their order decides which). */
+const ANY_DOMAIN_ANSWER = ['ok', 'NOT_FOUND', 'SESSION_NOT_FOUND', 'USER_NOT_FOUND', 'DEVICE_NOT_FOUND', 'DEVICE_DEACTIVATED',
+  'PUBLIC_KEY_IN_USE', 'PEER_ADD_FAILED', 'REMOVAL_PENDING'];
 
 /** The outcome's label ('ok', a code, or 'lost'), after checking it is one the model allows. */
 function outcome(op: Op, answer: Answer, allowed: string[], ctx: OpContext): string {
   const label = answer.kind === 'data' ? 'ok' : answer.kind === 'error' ? answer.code : 'lost';
-  const permitted = [...allowed, ...(ctx.busy ? ['REGISTRY_BUSY'] : []), ...(ctx.mayLose ? ['lost'] : [])];
+  const permitted = [...(ctx.shared ? ANY_DOMAIN_ANSWER : allowed), ...(ctx.busy ? ['REGISTRY_BUSY'] : []), ...(ctx.mayLose ? ['lost'] : [])];
   if (!permitted.includes(label)) {
     throw new InvariantViolation(`${describeOp(op)} answered ${JSON.stringify(answer)}; the model allows ${permitted.join(' | ')}`);
   }
@@ -120,7 +131,8 @@ async function performOp(op: Op, model: Model, real: SoakReal, ctx: OpContext, a
       count(real.stats.answers, `activate ${label}`);
       if (label === 'ok') {
         if (answer.kind === 'data' && answer.data.activateDevice.status !== 'ACTIVE') throw new InvariantViolation(`${describeOp(op)} answered ${JSON.stringify(answer.data)}`);
-        model.devices.set(deviceKey(op.u, op.d), 'ACTIVE');
+        if (ctx.shared?.has(deviceKey(op.u, op.d))) forgetDevice(model, op.u, op.d);
+        else model.devices.set(deviceKey(op.u, op.d), 'ACTIVE');
       } else {
         forgetDevice(model, op.u, op.d);
       }
@@ -148,7 +160,7 @@ async function performOp(op: Op, model: Model, real: SoakReal, ctx: OpContext, a
       const s = answer.data.connectDevice;
       if (s.status !== 'ACTIVE' || s.publicKey !== key) throw new InvariantViolation(`${describeOp(op)} answered ${JSON.stringify(s)}`);
       const session: SessionView = { id: s.id, userId: op.u, deviceId: op.d, publicKey: key, address: s.address, status: 'ACTIVE' };
-      markSessions(model, [session], 'active');
+      if (!ctx.shared?.has(deviceKey(op.u, op.d))) markSessions(model, [session], 'active');
       return [session];
     }
     case 'disconnect':
@@ -164,7 +176,8 @@ async function performOp(op: Op, model: Model, real: SoakReal, ctx: OpContext, a
       if (answer.kind === 'error' && answer.code === 'REMOVAL_PENDING' && answer.status !== 503) {
         throw new InvariantViolation(`${describeOp(op)} answered REMOVAL_PENDING with HTTP ${answer.status}`);
       }
-      applyRevocation(op.t, label, model, obs, ref);
+      if (ctx.shared?.has(deviceKey(op.u, op.d))) forgetDevice(model, op.u, op.d);
+      else applyRevocation(op.t, label, model, obs, ref);
       return [];
     }
     case 'bulk': {
@@ -180,11 +193,12 @@ async function performOp(op: Op, model: Model, real: SoakReal, ctx: OpContext, a
         const r = results.find((x) => x.userId === ref.userId && x.deviceId === ref.deviceId);
         if (!r) throw new InvariantViolation(`${describeOp(op)}: no result for ${ref.userId}:${ref.deviceId} in ${JSON.stringify(results)}`);
         const itemLabel = r.ok ? 'ok' : String(r.code);
-        const allowed = revocationAllowed(op.kind, model, obs, ref);
+        const allowed = ctx.shared ? ANY_DOMAIN_ANSWER : revocationAllowed(op.kind, model, obs, ref);
         if (!allowed.includes(itemLabel)) {
           throw new InvariantViolation(`${describeOp(op)}: item ${ref.userId}:${ref.deviceId} answered ${itemLabel}; the model allows ${allowed.join(' | ')}`);
         }
-        applyRevocation(op.kind, itemLabel, model, obs, ref);
+        if (ctx.shared?.has(deviceKey(ref.userId, ref.deviceId))) forgetDevice(model, ref.userId, ref.deviceId);
+        else applyRevocation(op.kind, itemLabel, model, obs, ref);
       }
       const pending = results.some((r) => r.code === 'REMOVAL_PENDING');
       if ((answer.status === 503) !== pending) throw new InvariantViolation(`${describeOp(op)}: HTTP ${answer.status} with ${JSON.stringify(results)}`);
@@ -299,6 +313,23 @@ class BusyCommand implements SoakCommand {
   toString = () => `busy(${this.holdMs} ms, ${describeOp(this.op)})`;
 }
 
+const touched = (op: Op): string[] => (op.t === 'bulk' ? op.items.map((i) => deviceKey(i.userId, i.deviceId)) : [deviceKey(op.u, op.d)]);
+
+/** Several operations at once (the same device, the same key): what the registry's transactions must serialize. */
+class RaceCommand implements SoakCommand {
+  constructor(readonly ops: Op[]) {}
+  check = () => true;
+  async run(model: Model, real: SoakReal) {
+    count(real.stats.steps, 'race');
+    const seen = new Map<string, number>();
+    for (const key of this.ops.flatMap(touched)) seen.set(key, (seen.get(key) ?? 0) + 1);
+    const shared = new Set([...seen].filter(([, n]) => n > 1).map(([key]) => key));
+    const connected = await Promise.all(this.ops.map((op) => performOp(op, model, real, { busy: false, mayLose: false, shared })));
+    await afterStep(model, real, this.toString(), connected.flat(), true);
+  }
+  toString = () => `race(${this.ops.map(describeOp).join(' | ')})`;
+}
+
 /** Faults off, then the registry and the interface must agree exactly, and the file be sound. */
 export async function converge(model: Model, real: SoakReal, timeoutMs = 20_000): Promise<void> {
   real.wg.set('pass');
@@ -355,6 +386,7 @@ export function commandArbitraries(): fc.Arbitrary<SoakCommand>[] {
   const weighted = (n: number, arb: fc.Arbitrary<SoakCommand>) => Array.from({ length: n }, () => arb);
   return [
     ...weighted(10, opArb.map((op) => new OpCommand(op))),
+    ...weighted(2, fc.array(opArb, { minLength: 2, maxLength: 4 }).map((batch) => new RaceCommand(batch))),
     ...weighted(1, fc.constant(new ReconcileCommand())),
     ...weighted(2, fc.constantFrom(...WG_MODES).map((m) => new WgModeCommand(m))),
     ...weighted(1, fc.constant(new InterfaceDownCommand())),
