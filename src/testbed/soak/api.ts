@@ -3,7 +3,7 @@
 import { execa } from 'execa';
 import type { WgnodeProcess } from '../wgnode-process.js';
 
-export type SessionStatus = 'ACTIVE' | 'ENDING' | 'ENDED';
+type SessionStatus = 'ACTIVE' | 'ENDING' | 'ENDED';
 export interface SessionView { id: string; userId: number; deviceId: number; publicKey: string; address: string; status: SessionStatus }
 export interface Observation {
   sessions: SessionView[];
@@ -33,10 +33,10 @@ const Q = {
   report: `{ reconcileReport { at ok } }`,
 };
 
-export class UnexpectedHttp extends Error {}
+class UnexpectedHttp extends Error {}
 
 /** Sends one operation; any status but 200, 400 and 503 (a 500 above all) is an invariant violation. */
-export async function send(agent: WgnodeProcess, query: string, variables: Record<string, unknown>): Promise<Answer> {
+async function send(agent: WgnodeProcess, query: string, variables: Record<string, unknown>): Promise<Answer> {
   let res: { status: number; body: any };
   try {
     res = await agent.gql(query, variables);
@@ -73,7 +73,7 @@ export async function lastPassAt(agent: WgnodeProcess): Promise<string | null> {
 }
 
 /** `wg show IFACE dump` (the real wg, not the wrapper): public key -> allowed-ips; null without the interface. */
-export async function interfacePeers(ns: string, iface: string): Promise<Map<string, string> | null> {
+async function interfacePeers(ns: string, iface: string): Promise<Map<string, string> | null> {
   const r = await execa('ip', ['netns', 'exec', ns, 'wg', 'show', iface, 'dump'], { reject: false });
   if (r.exitCode !== 0) return null;
   const peers = new Map<string, string>();

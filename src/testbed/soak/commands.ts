@@ -10,12 +10,12 @@ import { integrityCheck, withWriteLockHeld } from './registry-sql.js';
 import { WG_MODES, type WgFault, type WgMode } from './wg-fault.js';
 
 export const USERS = [1, 2];
-export const DEVICES = [1, 2];
+const DEVICES = [1, 2];
 /** Few keys, so they are reused: across devices (PUBLIC_KEY_IN_USE) and after a session ended. */
-export const KEY_COUNT = 6;
+const KEY_COUNT = 6;
 
 /** Deterministic keys (any 32 bytes are a valid WireGuard public key), so a printed sequence replays. */
-export const soakKey = (i: number) => createHash('sha256').update(`wgnode-soak-key-${i}`).digest('base64');
+const soakKey = (i: number) => createHash('sha256').update(`wgnode-soak-key-${i}`).digest('base64');
 
 export interface SoakStats {
   steps: Record<string, number>;
@@ -38,14 +38,14 @@ export interface SoakReal {
 const count = (bag: Record<string, number>, key: string) => (bag[key] = (bag[key] ?? 0) + 1);
 
 type DeviceRef = { userId: number; deviceId: number };
-export type Op =
+type Op =
   | { t: 'activate'; u: number; d: number }
   | { t: 'connect'; u: number; d: number; k: number }
   | { t: 'disconnect'; u: number; d: number }
   | { t: 'deactivate'; u: number; d: number }
   | { t: 'bulk'; kind: 'deactivate' | 'disconnect'; items: DeviceRef[] };
 
-export function describeOp(op: Op): string {
+function describeOp(op: Op): string {
   switch (op.t) {
     case 'connect': return `connect(${op.u},${op.d},k${op.k})`;
     case 'bulk': return `bulk-${op.kind}(${op.items.map((i) => `${i.userId}:${i.deviceId}`).join(' ')})`;

@@ -6,8 +6,8 @@ import type { Observation, SessionView } from './api.js';
 import { deviceKey } from './api.js';
 import type { WgMode } from './wg-fault.js';
 
-export type SessionMust = 'active' | 'revoked' | 'pending';
-export interface ModelSession { id: string; userId: number; deviceId: number; publicKey: string; address: string; must: SessionMust }
+type SessionMust = 'active' | 'revoked' | 'pending';
+interface ModelSession { id: string; userId: number; deviceId: number; publicKey: string; address: string; must: SessionMust }
 
 export interface Model {
   /** Device obligations by `${userId}:${deviceId}`; absent = none. */

@@ -12,8 +12,8 @@ import { commandArbitraries, converge, populate, type SoakReal, type SoakStats, 
 import { emptyModel } from './model.js';
 import { createWgFault } from './wg-fault.js';
 
-export const SOAK_INTERVAL_MS = 300;
-export const SOAK_COMMAND_TIMEOUT_MS = 500;
+const SOAK_INTERVAL_MS = 300;
+const SOAK_COMMAND_TIMEOUT_MS = 500;
 
 export interface SoakOptions {
   /** Keep starting runs until this much time has passed (a run in progress finishes). */
