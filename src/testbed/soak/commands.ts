@@ -158,9 +158,12 @@ async function performOp(op: Op, model: Model, real: SoakReal, ctx: OpContext, a
         return [];
       }
       const s = answer.data.connectDevice;
-      if (s.status !== 'ACTIVE' || s.publicKey !== key) throw new InvariantViolation(`${describeOp(op)} answered ${JSON.stringify(s)}`);
+      // The answer reads the session back after the peer is added: a revocation of the same device
+      // racing it may have ended the session by then (connect, then disconnect: a valid order).
+      const racedOnDevice = ctx.shared?.has(deviceKey(op.u, op.d)) ?? false;
+      if ((s.status !== 'ACTIVE' && !racedOnDevice) || s.publicKey !== key) throw new InvariantViolation(`${describeOp(op)} answered ${JSON.stringify(s)}`);
       const session: SessionView = { id: s.id, userId: op.u, deviceId: op.d, publicKey: key, address: s.address, status: 'ACTIVE' };
-      if (!ctx.shared?.has(deviceKey(op.u, op.d))) markSessions(model, [session], 'active');
+      if (!racedOnDevice) markSessions(model, [session], 'active');
       return [session];
     }
     case 'disconnect':
@@ -212,6 +215,7 @@ export async function populate(model: Model, real: SoakReal): Promise<void> {
   let k = 0;
   for (const u of USERS) {
     for (const d of DEVICES) {
+      real.stats.steps.populate = (real.stats.steps.populate ?? 0) + 2;
       await performOp({ t: 'activate', u, d }, model, real, { busy: false, mayLose: false });
       await afterStep(model, real, `populate: activate(${u},${d})`);
       const connected = await performOp({ t: 'connect', u, d, k: k++ }, model, real, { busy: false, mayLose: false });
