@@ -164,7 +164,9 @@ async function performOp(op: Op, model: Model, real: SoakReal, ctx: OpContext, a
       if ((s.status !== 'ACTIVE' && !racedOnDevice) || s.publicKey !== key) throw new InvariantViolation(`${describeOp(op)} answered ${JSON.stringify(s)}`);
       const session: SessionView = { id: s.id, userId: op.u, deviceId: op.d, publicKey: key, address: s.address, status: 'ACTIVE' };
       if (!racedOnDevice) markSessions(model, [session], 'active');
-      return [session];
+      // A retry gets its ACTIVE session back without a `wg` call: its peer is the reconciler's
+      // business (it may be missing right after the interface was recreated). A new one's is on now.
+      return holder?.id === s.id ? [] : [session];
     }
     case 'disconnect':
     case 'deactivate': {
