@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { createTestbed, type Testbed } from '../netns.js';
 import { startWgnode, type WgnodeProcess } from '../wgnode-process.js';
 import { observe } from './api.js';
-import { commandArbitraries, converge, populate, type SoakReal, type SoakStats, USERS } from './commands.js';
+import { commandArbitraries, converge, populate, recreateInterface, type SoakReal, type SoakStats, USERS } from './commands.js';
 import { emptyModel } from './model.js';
 import { createWgFault } from './wg-fault.js';
 
@@ -85,7 +85,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         WGNODE_LOG_LEVEL: 'error',
       };
       wg.set('pass');
-      await testbed.node.recreate(); // empty, and up
+      await recreateInterface(testbed); // empty, and up
       agent = await startWgnode(env);
       const model = emptyModel();
       const real: SoakReal = {
