@@ -14,7 +14,7 @@ describeE2E('chaos soak (wireguard-go, short)', () => {
     const seed = process.env.WGNODE_SOAK_SEED ? Number(process.env.WGNODE_SOAK_SEED) : undefined;
     const report = await runSoak({
       durationMs: DURATION_MS,
-      maxCommands: 20,
+      maxCommands: 30,
       shrinkLimitMs: SHRINK_LIMIT_MS,
       ...(seed !== undefined ? { seed } : {}),
       log: (line) => console.log(line),
