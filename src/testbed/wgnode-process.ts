@@ -99,7 +99,7 @@ export async function startWgnode(env: Record<string, string>): Promise<WgnodePr
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls until check() is true; returns the elapsed ms, or throws with the message after timeoutMs. */
 export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, message: string, everyMs = 10): Promise<number> {
