@@ -53,9 +53,12 @@ const FAST = { retries: 3, baseDelayMs: 5, maxDelayMs: 20 };
 describe('client retries', () => {
   it('retries a 503 and sends the same Idempotency-Key on both attempts', async () => {
     const { url, seen } = await script(fail(503, 'REMOVAL_PENDING'), ok({ deactivateDevice: true }));
-    const client = createNodeClient({ url, token: 't', retry: FAST });
+    let minted = 0;
+    const client = createNodeClient({ url, token: () => `jwt-${++minted}`, retry: FAST });
     const answer = await client.deactivateDevice({ userId: 1, deviceId: 2 });
     client.close();
+    // A fresh bearer for each attempt (a short-lived JWT may have expired in between).
+    expect(seen.map((s) => s.headers.authorization)).toEqual(['Bearer jwt-1', 'Bearer jwt-2']);
     expect(answer).toMatchObject({ ok: true, data: true, attempts: 2 });
     expect(seen).toHaveLength(2);
     const keys = seen.map((s) => s.headers['idempotency-key']);
