@@ -51,7 +51,7 @@ export function pollingSource(client: Pick<NodeClient, 'changes'>, options: Poll
           throw new FeedReadError(page.message, page.code);
         }
         const { nodes, pageInfo } = page.data;
-        if (nodes.length > 0) yield nodes;
+        yield nodes; // even empty: the node answered (a follower reports it back after an outage)
         cursor = nodes.at(-1)?.cursor ?? pageInfo.endCursor ?? cursor;
         if (!pageInfo.hasNextPage && !(await sleep(intervalMs, signal))) return;
       }
