@@ -60,7 +60,17 @@ export interface GraphQLErrorBody {
 export type CallResult<T> =
   | { ok: true; data: T; /** The node answered from its idempotency store (Idempotent-Replayed: true). */ replayed: boolean; attempts: number }
   | { ok: false; kind: 'domain'; code: DomainErrorCode; message: string; status: number; errors: GraphQLErrorBody[]; attempts: number }
-  | { ok: false; kind: 'unreachable'; /** NetworkError code, or the last answer's code (e.g. REMOVAL_PENDING). */ code: string; message: string; status: number | null; attempts: number };
+  | {
+      ok: false;
+      kind: 'unreachable';
+      /** NetworkError code, or the last answer's code (e.g. REMOVAL_PENDING). */
+      code: string;
+      message: string;
+      status: number | null;
+      attempts: number;
+      /** The last answer's data, when it had some: a bulk call's per-item results after a 503. */
+      data?: T | null;
+    };
 
 type Doc<R, V> = DocumentTypeDecoration<R, V> & { toString(): string };
 type Vars<V> = V extends Record<string, never> ? void | V : V;
@@ -103,7 +113,10 @@ export function createNodeClient(options: NodeClientOptions) {
   /** A call whose data is one top-level field: answers that field. */
   async function field<R, V, K extends keyof R>(document: Doc<R, V>, key: K, variables: Vars<V>, call?: CallOptions): Promise<CallResult<R[K]>> {
     const result = await request(document, variables, call);
-    return result.ok ? { ...result, data: result.data[key] } : result;
+    if (result.ok) return { ...result, data: result.data[key] };
+    if (result.kind === 'unreachable' && result.data) return { ...result, data: result.data[key] };
+    // A domain error carries no data, and an unreachable one here carries none either.
+    return result as Exclude<CallResult<R[K]>, { ok: true }>;
   }
 
   return {
@@ -150,7 +163,7 @@ function interpret<R>(answer: HttpAnswer, attempts: number): CallResult<R> {
   if (answer.status === 200 && payload?.data && errors.length === 0) {
     return { ok: true, data: payload.data, replayed: header(answer, 'idempotent-replayed') === 'true', attempts };
   }
-  if (isRetryableStatus(answer.status)) return { ok: false, kind: 'unreachable', code, message, status: answer.status, attempts };
+  if (isRetryableStatus(answer.status)) return { ok: false, kind: 'unreachable', code, message, status: answer.status, attempts, data: payload?.data ?? null };
   return { ok: false, kind: 'domain', code, message, status: answer.status, errors, attempts };
 }
 

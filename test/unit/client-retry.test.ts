@@ -135,6 +135,15 @@ describe('client retries', () => {
     slow.close();
   });
 
+  it('keeps the per-item answers of a bulk call that stayed 503 after its retries', async () => {
+    const items = [{ userId: 1, deviceId: 2, ok: false, code: 'REMOVAL_PENDING', message: 'pending' }];
+    const { url, seen } = await script(json(503, { data: { deactivateDevices: items } }));
+    const client = createNodeClient({ url, retry: { retries: 1, baseDelayMs: 1 } });
+    expect(await client.deactivateDevices({ items: [{ userId: 1, deviceId: 2 }] })).toMatchObject({ ok: false, kind: 'unreachable', status: 503, attempts: 2, data: items });
+    client.close();
+    expect(seen).toHaveLength(2);
+  });
+
   it('answers a 5xx that is not JSON (a proxy page) by its status', async () => {
     const { url } = await script((res) => {
       res.writeHead(502, { 'content-type': 'text/html' });
