@@ -94,11 +94,12 @@ export function createNodeClient(options: NodeClientOptions) {
       let outcome: CallResult<R>;
       let waitMs: number | null = null;
       try {
-        const answer = await transport.post(body, { ...headers, ...(await authorization(options.token)) }, timeoutMs);
+        const answer = await transport.post(body, { ...headers, ...(await authorization(options.token)) }, timeoutMs, call.signal);
         outcome = interpret<R>(answer, attempt + 1);
         waitMs = parseRetryAfter(answer.headers['retry-after']);
       } catch (error) {
         if (!(error instanceof NetworkError)) throw error;
+        if (error.code === 'ABORTED') return { ...last, code: 'ABORTED', message: 'aborted', attempts: attempt + 1 };
         outcome = { ok: false, kind: 'unreachable', code: error.code, message: error.message, status: null, attempts: attempt + 1 };
       }
       if (outcome.ok || outcome.kind === 'domain') return outcome;

@@ -32,7 +32,7 @@ export class NetworkError extends Error {
 }
 
 export interface Transport {
-  post(body: string, headers: Record<string, string>, timeoutMs: number): Promise<HttpAnswer>;
+  post(body: string, headers: Record<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<HttpAnswer>;
   close(): void;
 }
 
@@ -45,8 +45,9 @@ export function createHttpTransport(url: string, tls: TlsOptions = {}): Transpor
   const send = secure ? httpsRequest : httpRequest;
 
   return {
-    post(body, headers, timeoutMs) {
+    post(body, headers, timeoutMs, signal) {
       return new Promise((resolve, reject) => {
+        if (signal?.aborted) return reject(new NetworkError('aborted', 'ABORTED'));
         const req = send(target, {
           method: 'POST',
           agent,
@@ -54,6 +55,9 @@ export function createHttpTransport(url: string, tls: TlsOptions = {}): Transpor
         });
         // One deadline for the whole attempt (connect, send, answer), not an idle timeout.
         const timer = setTimeout(() => req.destroy(new NetworkError(`no answer within ${timeoutMs} ms`, 'TIMEOUT')), timeoutMs);
+        const onAbort = () => req.destroy(new NetworkError('aborted', 'ABORTED'));
+        signal?.addEventListener('abort', onAbort, { once: true });
+        req.once('close', () => signal?.removeEventListener('abort', onAbort));
         req.once('error', (error: NodeJS.ErrnoException) => {
           clearTimeout(timer);
           reject(error instanceof NetworkError ? error : new NetworkError(error.message, error.code ?? 'NETWORK', { cause: error }));

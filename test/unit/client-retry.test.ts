@@ -135,6 +135,16 @@ describe('client retries', () => {
     slow.close();
   });
 
+  it('stops an attempt in flight when the call is aborted', async () => {
+    const { url } = await script(never);
+    const client = createNodeClient({ url, timeoutMs: 60_000, retry: FAST });
+    const abort = new AbortController();
+    const answer = client.node({ signal: abort.signal });
+    setTimeout(() => abort.abort(), 20);
+    expect(await answer).toMatchObject({ ok: false, kind: 'unreachable', code: 'ABORTED', attempts: 1 });
+    client.close();
+  });
+
   it('keeps the per-item answers of a bulk call that stayed 503 after its retries', async () => {
     const items = [{ userId: 1, deviceId: 2, ok: false, code: 'REMOVAL_PENDING', message: 'pending' }];
     const { url, seen } = await script(json(503, { data: { deactivateDevices: items } }));
