@@ -51,7 +51,7 @@ export function createFleetClient(options: FleetClientOptions) {
   /** Runs `call` on each node, at most `concurrency` at once; results in the nodes' order. */
   async function each<T>(call: (client: NodeClient, node: string) => Promise<CallResult<T>>, names?: readonly string[]): Promise<NodeResult<T>[]> {
     const targets = pick(names);
-    const results: NodeResult<T>[] = new Array(targets.length);
+    const results = new Array<NodeResult<T>>(targets.length);
     let next = 0;
     async function worker(): Promise<void> {
       for (let i = next++; i < targets.length; i = next++) {

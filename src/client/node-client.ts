@@ -151,9 +151,10 @@ export type NodeClient = ReturnType<typeof createNodeClient>;
 
 /** An HTTP answer → ok, a final domain error, or a retryable "not now". */
 function interpret<R>(answer: HttpAnswer, attempts: number): CallResult<R> {
-  let payload: { data?: R | null; errors?: GraphQLErrorBody[] } | null = null;
+  type Payload = { data?: R | null; errors?: GraphQLErrorBody[] };
+  let payload: Payload | null = null;
   try {
-    payload = JSON.parse(answer.body);
+    payload = JSON.parse(answer.body) as Payload;
   } catch {
     // Not wgnode's JSON (a proxy's error page): the status alone decides.
   }

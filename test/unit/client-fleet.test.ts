@@ -8,7 +8,7 @@ import { ADMIN_TOKEN, createHarness, type Harness } from '../support/harness.js'
 import { testKey } from '../support/keys.js';
 
 const FAST = { retries: 2, baseDelayMs: 5, maxDelayMs: 20 };
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
+const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
