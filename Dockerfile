@@ -30,7 +30,7 @@ RUN npm ci --no-fund --no-audit --ignore-scripts && npm rebuild
 
 # ---- build: type-check and compile to dist/ ----
 FROM deps AS build
-COPY tsconfig.json ./
+COPY tsconfig.json codegen.ts ./
 COPY src ./src
 COPY scripts ./scripts
 COPY test ./test

@@ -205,6 +205,8 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     metrics,
     idempotency,
     app,
+    /** The composed GraphQL schema (scripts/print-schema.ts publishes it as schema.graphql). */
+    schema: graphql.schema,
     /** Reads the interface's public key and listen port: one reconcile pass (kept for callers that only want the info). */
     async refreshInterfaceInfo(): Promise<void> {
       await reconciler.runOnce();

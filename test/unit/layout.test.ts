@@ -39,6 +39,15 @@ describe('layout', () => {
     expect(offenders('test', (target) => target.startsWith('scripts/'))).toEqual([]);
   });
 
+  it('keeps the published client (src/client) free of server code and server dependencies', () => {
+    expect(offenders('src/client', (target) => !target.startsWith('src/client/'))).toEqual([]);
+    const bare = sourceFiles('src/client').flatMap((file) =>
+      [...readFileSync(join(ROOT, file), 'utf8').matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*'([^.'][^']*)'/g)].map((m) => m[1]!),
+    );
+    expect(bare.length).toBeGreaterThan(0);
+    expect(bare.filter((specifier) => !specifier.startsWith('node:') && specifier !== '@graphql-typed-document-node/core')).toEqual([]);
+  });
+
   it('keeps the testbed free of scripts/ and test/', () => {
     expect(offenders('src/testbed', (target) => target.startsWith('scripts/') || target.startsWith('test/'))).toEqual([]);
   });
