@@ -83,6 +83,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     peers,
     log,
     staticPeers: config.staticPeers,
+    maxUnknownRemovals: config.maxUnknownRemovals,
     intervalMs: config.reconcileIntervalMs,
     onlineWindowS: config.onlineWindowS,
     idleTimeoutS: config.idleTimeoutS,

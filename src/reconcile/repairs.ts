@@ -13,6 +13,8 @@ export interface RepairDeps {
   peers: PeerChanges;
   now: () => number;
   idleTimeoutS: number;
+  /** Who removes the plan's unknown peers, for the audit log: the reconciler, or the operator who purged them. */
+  unknownRemoval?: { actor: string; action: string };
 }
 
 export interface RepairCounts {
@@ -26,6 +28,7 @@ export interface RepairCounts {
 /** Runs every repair of the plan; throws the first failure after trying both directions. */
 export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: RepairCounts): Promise<void> {
   const { registry } = deps;
+  const unknownRemoval = deps.unknownRemoval ?? { actor: RECONCILER_ACTOR, action: 'remove-unknown-peer' };
   const idleAudit = recordIntents(deps, plan);
   await recordHandshakesInSlices(registry, plan.handshakes);
   counts.handshakesRecorded = plan.handshakes.length;
@@ -51,7 +54,7 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
         for (const id of idleAudit) registry.audit.settle(id, 'ok');
         counts.endedIdleSessions = plan.idle.length;
         for (const key of plan.unknownKeys) {
-          registry.audit.record({ at, actor: RECONCILER_ACTOR, action: 'remove-unknown-peer', outcome: 'ok', detail: JSON.stringify({ publicKey: key }) });
+          registry.audit.record({ at, ...unknownRemoval, outcome: 'ok', detail: JSON.stringify({ publicKey: key }) });
           // A connect may have claimed this key after we read the registry: its peer must come back.
           const owner = registry.sessions.liveByKey(key);
           if (owner?.status === 'ACTIVE') reowned.push({ ...owner, status: 'ACTIVE' });

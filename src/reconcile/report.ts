@@ -17,6 +17,14 @@ export interface ReconcileReport {
   endedIdleSessions: number;
   /** Session rows whose handshake time or byte counters changed and were written. */
   handshakesRecorded: number;
+  /** This registry owns the interface after the pass (else unknown peers are only reported). */
+  interfaceOwned: boolean;
+  /** Unknown peers left on the interface because the registry does not own it: adopt or purge them. */
+  unmanagedPeers: number;
+  /** Unknown peers left on the interface because removing them all at once is above WGNODE_MAX_UNKNOWN_REMOVALS. */
+  massRemovalHeld: number;
+  /** Unknown peers the operator adopted in this pass (now kept peers). */
+  adoptedPeers: number;
 }
 
 export const REPORT_STATE_KEY = 'reconcile.lastReport';
@@ -33,7 +41,16 @@ export function emptyReport(at: number): ReconcileReport {
     restoredPeers: 0,
     endedIdleSessions: 0,
     handshakesRecorded: 0,
+    interfaceOwned: false,
+    unmanagedPeers: 0,
+    massRemovalHeld: 0,
+    adoptedPeers: 0,
   };
+}
+
+/** Unknown peers the last pass left alone and the operator must decide about. */
+export function heldPeers(report: Pick<ReconcileReport, 'unmanagedPeers' | 'massRemovalHeld'>): number {
+  return report.unmanagedPeers + report.massRemovalHeld;
 }
 
 /** Repairs only: handshakes are bookkeeping, not drift. */

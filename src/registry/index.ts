@@ -9,6 +9,7 @@ import { openDatabase } from './database.js';
 import { createDeviceStore } from './devices.js';
 import { createGroupCommit } from './group-commit.js';
 import { createNodeStateStore } from './node-state.js';
+import { createOwnershipStore } from './ownership.js';
 import { createSessionStore } from './sessions.js';
 import { snapshotRegistry, type Snapshot } from './snapshot.js';
 
@@ -18,6 +19,10 @@ export interface Registry {
   audit: ReturnType<typeof createAuditStore>;
   /** Small facts that survive a restart (node_state). */
   state: ReturnType<typeof createNodeStateStore>;
+  /** Which interface this registry manages and the peers the operator adopted on it. */
+  ownership: ReturnType<typeof createOwnershipStore>;
+  /** This registry's random id (node_state registry_id), made with the database; a backup keeps it. */
+  identity(): string;
   /** Runs fn in one IMMEDIATE transaction: it takes the write lock up front, so two writers never interleave. */
   transaction<T>(fn: () => T): T;
   /**
@@ -43,11 +48,14 @@ export function openRegistry(options: { path: string; pool: Cidr; interfaceAddre
   const liveAddresses = db.prepare(`SELECT address FROM sessions WHERE status <> 'ENDED'`).pluck().all() as number[];
   const sessions = createSessionStore(db, new AddressPool(options.pool, options.interfaceAddress, liveAddresses));
   const ping = db.prepare('SELECT 1');
+  const ownership = createOwnershipStore(db);
   const registry: Registry = {
     devices: createDeviceStore(db),
     sessions,
     audit: createAuditStore(db),
     state: createNodeStateStore(db),
+    ownership,
+    identity: () => ownership.registryId(),
     transaction: (fn) => db.transaction(fn).immediate(),
     // Through registry.transaction, so the shared transaction is one like any other.
     groupTransaction: createGroupCommit(db, (fn) => registry.transaction(fn)),
@@ -68,5 +76,6 @@ export function openRegistry(options: { path: string; pool: Cidr; interfaceAddre
 export type { Device, DeviceStatus } from './devices.js';
 export type { Session, SessionStatus, SessionFilter, LivePeer, LiveActivity, HandshakeUpdate } from './sessions.js';
 export type { AuditEntry, AuditRow, AuditFilter } from './audit.js';
+export type { InterfaceOwner, KeptPeer } from './ownership.js';
 export type { Checkpointer } from './checkpointer.js';
 export type { Snapshot } from './snapshot.js';
