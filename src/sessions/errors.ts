@@ -14,7 +14,8 @@ export type DomainCode =
   | 'BAD_USER_INPUT'
   | 'REMOVAL_PENDING'
   | 'PEER_ADD_FAILED'
-  | 'REGISTRY_BUSY';
+  | 'REGISTRY_BUSY'
+  | 'RECONCILE_FAILED';
 
 export class DomainError extends Error {
   override name = 'DomainError';
@@ -54,4 +55,6 @@ export const errors = {
     ),
   peerAddFailed: (cause: unknown) =>
     new DomainError('PEER_ADD_FAILED', 'WireGuard did not accept the peer; no session was started', 503, { cause }),
+  reconcileFailed: (reason: string | null) =>
+    new DomainError('RECONCILE_FAILED', `The reconcile pass failed, nothing was settled; try again (${reason ?? 'unknown error'})`, 503),
 } as const;
