@@ -193,6 +193,26 @@ describe('first start on a live node', () => {
     expect((await readyz(h)).status).toBe(200);
   });
 
+  it('carries out an order given while a pass is in flight in the next pass, not in the one that started before it', async () => {
+    const h = harness({ firstStart: true });
+    addPeers(h, 100, 1);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding = false;
+    h.runner.delay = async () => {
+      if (h.runner.calls.at(-1)?.includes('dump') && !holding) (holding = true), await held;
+    };
+    const inFlight = h.agent.reconciler.runOnce();
+    while (!holding) await new Promise((r) => setTimeout(r, 1));
+    addPeers(h, 101, 1);
+    const adopted = h.gql(ADOPT);
+    await new Promise((r) => setTimeout(r, 5));
+    release();
+    expect(await inFlight).toMatchObject({ unmanagedPeers: 2, adoptedPeers: 0, interfaceOwned: false });
+    expect((await adopted).body.data.adoptUnmanagedPeers).toMatchObject({ adoptedPeers: 2, interfaceOwned: true });
+    expect(h.registry.ownership.keptPeers().map((p) => p.publicKey)).toEqual([testKey(100), testKey(101)].sort());
+  });
+
   it('answers RECONCILE_FAILED, and settles nothing, when the pass fails', async () => {
     const h = harness({ firstStart: true });
     addPeers(h, 100, 2);
