@@ -48,11 +48,6 @@ export function emptyReport(at: number): ReconcileReport {
   };
 }
 
-/** Unknown peers the last pass left alone and the operator must decide about. */
-export function heldPeers(report: Pick<ReconcileReport, 'unmanagedPeers' | 'massRemovalHeld'>): number {
-  return report.unmanagedPeers + report.massRemovalHeld;
-}
-
 /** Repairs only: handshakes are bookkeeping, not drift. */
 export function repairCount(report: ReconcileReport): number {
   return report.removedUnknownPeers + report.finishedIntents + report.restoredPeers + report.endedIdleSessions;

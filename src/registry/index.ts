@@ -76,6 +76,6 @@ export function openRegistry(options: { path: string; pool: Cidr; interfaceAddre
 export type { Device, DeviceStatus } from './devices.js';
 export type { Session, SessionStatus, SessionFilter, LivePeer, LiveActivity, HandshakeUpdate } from './sessions.js';
 export type { AuditEntry, AuditRow, AuditFilter } from './audit.js';
-export type { InterfaceOwner, KeptPeer } from './ownership.js';
+export type { KeptPeer } from './ownership.js';
 export type { Checkpointer } from './checkpointer.js';
 export type { Snapshot } from './snapshot.js';

@@ -6,8 +6,8 @@
 import type { Db } from './database.js';
 import { createNodeStateStore } from './node-state.js';
 
-export const REGISTRY_ID_KEY = 'registry_id';
-export const OWNER_KEY = 'interface.owner';
+const REGISTRY_ID_KEY = 'registry_id';
+const OWNER_KEY = 'interface.owner';
 
 export interface InterfaceOwner {
   /** The registry that took the interface over (its registry_id). */
@@ -77,5 +77,3 @@ export function createOwnershipStore(db: Db) {
     },
   };
 }
-
-export type OwnershipStore = ReturnType<typeof createOwnershipStore>;

@@ -200,7 +200,10 @@ describe('first start on a live node', () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     let holding = false;
     h.runner.delay = async () => {
-      if (h.runner.calls.at(-1)?.includes('dump') && !holding) (holding = true), await held;
+      if (h.runner.calls.at(-1)?.includes('dump') && !holding) {
+        holding = true;
+        await held;
+      }
     };
     const inFlight = h.agent.reconciler.runOnce();
     while (!holding) await new Promise((r) => setTimeout(r, 1));

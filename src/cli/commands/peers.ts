@@ -13,6 +13,7 @@ const KEPT = `{ keptPeers { publicKey allowedIps adoptedAt adoptedBy } }`;
 const RELEASE = `mutation ($keys: [String!]!) { releaseKeptPeers(publicKeys: $keys) }`;
 
 type Settled = Pick<ReconcileReport, 'removedUnknownPeers' | 'adoptedPeers' | 'interfaceOwned'>;
+type KeptPeerRow = { publicKey: string; allowedIps: string; adoptedAt: string; adoptedBy: string };
 
 export const registerPeers: RegisterCommand = (program, action) => {
   const peers: Command = program
@@ -24,7 +25,7 @@ export const registerPeers: RegisterCommand = (program, action) => {
     .description('keep every peer no session owns as a kept peer; this registry then manages the interface (later unknown peers are removed)')
     .action(
       action(async (ctx) => {
-        const report = (await ctx.client().graphql(ADOPT)).adoptUnmanagedPeers as Settled;
+        const { adoptUnmanagedPeers: report } = await ctx.client().graphql<{ adoptUnmanagedPeers: Settled }>(ADOPT);
         ctx.print(report, () => `adopted ${report.adoptedPeers} peers (kept on the interface); this registry now manages it\n`);
       }),
     );
@@ -36,7 +37,7 @@ export const registerPeers: RegisterCommand = (program, action) => {
     .action(
       action<{ yes?: boolean }>(async (ctx, options) => {
         if (!options.yes) throw usage('purge removes every peer no session owns, disconnecting its client: pass --yes to confirm (wgnode status shows how many)');
-        const report = (await ctx.client().graphql(PURGE)).purgeUnmanagedPeers as Settled;
+        const { purgeUnmanagedPeers: report } = await ctx.client().graphql<{ purgeUnmanagedPeers: Settled }>(PURGE);
         ctx.print(report, () => `removed ${report.removedUnknownPeers} unknown peers; this registry now manages the interface\n`);
       }),
     );
@@ -46,7 +47,7 @@ export const registerPeers: RegisterCommand = (program, action) => {
     .description('list the peers adopted with `wgnode peers adopt`')
     .action(
       action(async (ctx) => {
-        const kept = (await ctx.client().graphql(KEPT)).keptPeers as Array<{ publicKey: string; allowedIps: string; adoptedAt: string; adoptedBy: string }>;
+        const { keptPeers: kept } = await ctx.client().graphql<{ keptPeers: KeptPeerRow[] }>(KEPT);
         ctx.print(kept, () =>
           kept.length === 0 ? 'no kept peers\n' : kept.map((p) => `${p.publicKey}  ${p.allowedIps || '-'}  adopted ${p.adoptedAt} by ${p.adoptedBy}\n`).join(''),
         );
@@ -60,7 +61,7 @@ export const registerPeers: RegisterCommand = (program, action) => {
     .action(
       action(async (ctx, _options, keys) => {
         // A variadic argument arrives as one array.
-        const released = (await ctx.client().graphql(RELEASE, { keys: keys.flat() })).releaseKeptPeers as number;
+        const { releaseKeptPeers: released } = await ctx.client().graphql<{ releaseKeptPeers: number }>(RELEASE, { keys: keys.flat() });
         ctx.print({ released }, () => `released ${released} kept peers; the next reconcile pass removes them\n`);
       }),
     );
