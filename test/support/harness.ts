@@ -4,7 +4,7 @@ import { createAgent } from '../../src/agent.js';
 import { hashToken } from '../../src/auth/static-tokens.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
-import { FAKE_INTERFACE_PUBLIC_KEY, FakeRunner } from './fake-runner.js';
+import { FakeRunner } from './fake-runner.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const READ_TOKEN = 'test-read-token-0123456789';
@@ -35,7 +35,7 @@ export function createHarness(options: HarnessOptions = {}) {
   });
   const { registry, wireguard, service, app } = agent;
   if (!options.firstStart) {
-    registry.ownership.takeOver({ name: config.interfaceName, publicKey: FAKE_INTERFACE_PUBLIC_KEY }, (options.now ?? Date.now)(), 'test-harness');
+    registry.ownership.takeOver({ name: config.interfaceName, publicKey: runner.publicKey }, (options.now ?? Date.now)(), 'test-harness');
   }
 
   async function gql(query: string, variables?: Record<string, unknown>, token: string | null = ADMIN_TOKEN) {
