@@ -13,6 +13,7 @@ import { createCoreModule } from './graphql/modules/core.js';
 import { createReconcileModule } from './graphql/modules/reconcile.js';
 import { createServerInfoModule } from './graphql/modules/server-info.js';
 import { createAuditModule } from './graphql/modules/audit.js';
+import { createUnknownPeersModule } from './graphql/modules/unknown-peers.js';
 import { mountGraphiQL } from './ide/graphiql.js';
 import { createMetrics, instrumentRunner, listenForMetrics, mountMetrics, observeRequests, type MetricsListener, type SessionCounts } from './metrics/index.js';
 import { createReadiness } from './health.js';
@@ -85,6 +86,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     peers,
     log,
     staticPeers: config.staticPeers,
+    maxUnknownRemovals: config.maxUnknownRemovals,
     intervalMs: config.reconcileIntervalMs,
     onlineWindowS: config.onlineWindowS,
     idleTimeoutS: config.idleTimeoutS,
@@ -118,6 +120,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
       createBulkModule({ service }),
       createReconcileModule({ reconciler }),
       createAuditModule({ registry }),
+      createUnknownPeersModule({ reconciler, registry, now: overrides.now }),
     ],
   });
   const authenticate = overrides.authenticate ?? createAuthenticator({ config, log, extraTokens: overrides.tokens });

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { credentialFileProblem } from './credential-files.js';
 import { parseCidr, type Cidr } from './net.js';
+import { DEFAULT_MAX_UNKNOWN_REMOVALS } from './reconcile/ownership.js';
 import { isPublicKey } from './wireguard/keys.js';
 
 export interface Config {
@@ -25,6 +26,8 @@ export interface Config {
   onlineWindowS: number;
   idleTimeoutS: number;
   staticPeers: ReadonlySet<string>;
+  /** The most unknown peers one reconcile pass removes on its own (more: it removes none and alerts); null = no limit. */
+  maxUnknownRemovals: number | null;
   publicEndpoint: string | null;
   /** Named, scoped tokens stored as hashes (src/auth/tokens-file.ts); null = none. */
   tokensFile: string | null;
@@ -106,6 +109,7 @@ export function loadConfig(env: Env = process.env): Config {
     onlineWindowS: read(env, 'WGNODE_ONLINE_WINDOW_S', '180', (v) => integer(v, 1, 86_400)),
     idleTimeoutS: read(env, 'WGNODE_IDLE_TIMEOUT_S', '0', (v) => integer(v, 0, 31_536_000)),
     staticPeers: read(env, 'WGNODE_STATIC_PEERS', '', staticPeers),
+    maxUnknownRemovals: read(env, 'WGNODE_MAX_UNKNOWN_REMOVALS', String(DEFAULT_MAX_UNKNOWN_REMOVALS), (v) => (v === 'off' ? null : integer(v, 0, 1_000_000))),
     publicEndpoint: read(env, 'WGNODE_PUBLIC_ENDPOINT', '', (v) => (v === '' ? null : v)),
     // A missing file is an error, not an empty list: a typo must not start a node no one can reach.
     tokensFile: read(env, 'WGNODE_TOKENS_FILE', '', (v) => (v === '' ? null : credentialFile(v, 'secret'))),

@@ -1,5 +1,5 @@
 // Readiness: the database answers, the interface exists, and the reconciler completed a pass
-// recently (within three intervals). Each check says why it failed, in words safe for an
+// recently (within three intervals) that held back no unknown peer. Each check says why it failed, in words safe for an
 // unauthenticated probe: no error text (a path, a command's stderr, SQL); the detail is in the
 // log and in the authenticated reconcileReport query.
 import type { Readiness } from './app.js';
@@ -10,7 +10,7 @@ import type { WireGuardInterface } from './wireguard/interface.js';
 interface ReconcileStatus {
   intervalMs: number;
   lastSuccessAt(): number | null;
-  lastReport(): { ok: boolean; error: string | null } | null;
+  lastReport(): { ok: boolean; error: string | null; unmanagedPeers?: number; massRemovalHeld?: number } | null;
 }
 
 export interface ReadinessDeps {
@@ -48,6 +48,25 @@ function reconcileCheck(reconcile: ReconcileStatus, now: number): Readiness['che
   const ageMs = now - lastSuccess;
   if (ageMs > RECONCILE_STALE_INTERVALS * reconcile.intervalMs) {
     return { ok: false, detail: `the last successful reconcile pass was ${ageMs} ms ago${lastError}` };
+  }
+  return unknownPeersCheck(last);
+}
+
+/**
+ * Unknown peers the reconciler holds back make the node not ready: the registry and the interface
+ * disagree and only the operator can settle it (docs/operations.md, "First start on a live node").
+ */
+function unknownPeersCheck(last: ReturnType<ReconcileStatus['lastReport']>): Readiness['checks'][string] {
+  const unmanaged = last?.unmanagedPeers ?? 0;
+  const held = last?.massRemovalHeld ?? 0;
+  if (unmanaged > 0) {
+    return { ok: false, detail: `interface carries ${unmanaged} peers this registry does not know; adopt or remove them: wgnode peers adopt | wgnode peers purge --yes` };
+  }
+  if (held > 0) {
+    return {
+      ok: false,
+      detail: `one reconcile pass would remove ${held} unknown peers, more than WGNODE_MAX_UNKNOWN_REMOVALS allows; nothing removed: wgnode peers purge --yes removes them, wgnode peers adopt keeps them`,
+    };
   }
   return { ok: true };
 }

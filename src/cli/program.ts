@@ -6,6 +6,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerBackup } from './commands/backup.js';
 import { registerDevices } from './commands/devices.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerPeers } from './commands/peers.js';
 import { registerRevoke } from './commands/revoke.js';
 import { registerServe } from './commands/serve.js';
 import { registerSessions } from './commands/sessions.js';
@@ -65,7 +66,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       },
     });
 
-  for (const register of [registerStatus, registerSessions, registerDevices, registerRevoke, registerAudit, registerDoctor, registerBackup, registerToken, registerServe]) {
+  for (const register of [registerStatus, registerSessions, registerDevices, registerRevoke, registerPeers, registerAudit, registerDoctor, registerBackup, registerToken, registerServe]) {
     register(program, action);
   }
 

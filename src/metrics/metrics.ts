@@ -73,6 +73,16 @@ export function createMetrics(options: { sessions: SessionCounts; defaultMetrics
     help: 'peers on the WireGuard interface, as counted by the last successful reconcile pass.',
     registers,
   });
+  const unmanagedPeers = new Gauge({
+    name: 'wgnode_unmanaged_peers',
+    help: 'unknown peers left on the interface because this registry does not manage it yet (wgnode peers adopt | purge --yes).',
+    registers,
+  });
+  const massRemovalHeld = new Gauge({
+    name: 'wgnode_mass_removal_held_peers',
+    help: 'unknown peers the last pass did not remove because they were more than WGNODE_MAX_UNKNOWN_REMOVALS (alert when > 0).',
+    registers,
+  });
   for (const kind of REPAIR_KINDS) reconcileRepairs.inc({ kind }, 0);
 
   // Computed when scraped (collect), from indexed counts: nothing on the request path.
@@ -111,6 +121,8 @@ export function createMetrics(options: { sessions: SessionCounts; defaultMetrics
       if (report.ok) {
         // A failed pass may not have read the dump: keep the last known count.
         peersOnInterface.set(report.peersOnInterface);
+        unmanagedPeers.set(report.unmanagedPeers);
+        massRemovalHeld.set(report.massRemovalHeld);
         lastReconcileSuccess.set(Date.parse(report.at) / 1000);
       }
     },

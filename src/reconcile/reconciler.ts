@@ -11,14 +11,20 @@ import { planReconcileYielding } from './plan.js';
 import { readLiveActivity } from './slices.js';
 import { applyPlan, type RepairCounts } from './repairs.js';
 import { emptyReport, repairCount, REPORT_STATE_KEY, type ReconcileReport } from './report.js';
+import { DEFAULT_MAX_UNKNOWN_REMOVALS, decideUnknownPeers, type OperatorOrder, type UnknownPeersDecision } from './ownership.js';
+import { RECONCILER_ACTOR } from '../actors.js';
+import type { PeerState } from '../wireguard/dump.js';
 
 export interface ReconcilerOptions {
   registry: Registry;
-  wireguard: Pick<WireGuardInterface, 'dump'>;
+  /** Its name is recorded when the registry takes the interface over. */
+  wireguard: Pick<WireGuardInterface, 'dump' | 'name'>;
   /** Adds and removals go through the agent's PeerChanges (the coalescer), never around it. */
   peers: PeerChanges;
   log: Logger;
   staticPeers: ReadonlySet<string>;
+  /** The most unknown peers one pass removes on its own (WGNODE_MAX_UNKNOWN_REMOVALS); null = no limit. */
+  maxUnknownRemovals?: number | null;
   intervalMs: number;
   onlineWindowS: number;
   /** 0 = never. */
@@ -40,8 +46,11 @@ interface InterfaceInfo {
 }
 
 export interface Reconciler {
-  /** Runs a pass that starts after this call (joins the queued one if a pass is in flight). Never rejects. */
-  runOnce(): Promise<ReconcileReport>;
+  /**
+   * Runs a pass that starts after this call (joins the queued one if a pass is in flight). Never
+   * rejects. With an order, that pass adopts or purges the unknown peers (the operator confirmed).
+   */
+  runOnce(options?: { order?: OperatorOrder }): Promise<ReconcileReport>;
   /** First pass now, then one every intervalMs; resolves with the first pass's report. */
   start(): Promise<ReconcileReport>;
   /** No more passes; resolves once the one in flight (if any) is done. */
@@ -63,6 +72,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   const shifts = createHandshakeShifts();
   // After a wall-clock jump, no session ends as idle until one idle timeout has passed on the monotonic clock.
   let holdIdleUntil = -Infinity;
+  const maxUnknownRemovals = options.maxUnknownRemovals === undefined ? DEFAULT_MAX_UNKNOWN_REMOVALS : options.maxUnknownRemovals;
   let last: ReconcileReport | null = readPersisted(registry);
   let lastSuccess: number | null = null;
   let info: InterfaceInfo | null = null;
@@ -70,8 +80,13 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   let queued: Promise<ReconcileReport> | null = null;
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
+  /** The operator's order for the next pass to start (read synchronously when it starts). */
+  let pendingOrder: OperatorOrder | null = null;
+  let lastHeld = { unmanaged: 0, massHeld: 0 };
 
   async function pass(): Promise<ReconcileReport> {
+    const order = pendingOrder;
+    pendingOrder = null;
     const startedAt = now();
     const startedMono = monotonic();
     const report = emptyReport(startedAt);
@@ -87,12 +102,25 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       const dump = await options.wireguard.dump();
       info = { publicKey: dump.publicKey, listenPort: dump.listenPort };
       report.peersOnInterface = dump.peers.length;
+      const iface = { name: options.wireguard.name, publicKey: dump.publicKey };
+      const owned = registry.ownership.owns(iface);
+      // Kept peers (adopted by the operator) are left alone like static ones.
+      const staticPeers = new Set([...options.staticPeers, ...registry.ownership.keptKeys()]);
       // Read and planned in slices, yielding between them: a full interface must not stall requests.
       const live = await readLiveActivity(registry);
       // Ages stay what they were across the jump: "online" does not flip for everyone at once.
       if (jump !== 0) shifts.rebase(live, jump);
-      const plan = await planReconcileYielding(dump.peers, live, { staticPeers: options.staticPeers, now: startedAt, idleTimeoutS, translateHandshake: (id, ms) => shifts.translate(id, ms) });
-      const outcome = await applyPlan({ registry, peers: options.peers, now, idleTimeoutS }, plan, counts);
+      const plan = await planReconcileYielding(dump.peers, live, { staticPeers, now: startedAt, idleTimeoutS, translateHandshake: (id, ms) => shifts.translate(id, ms) });
+      // A connect may have claimed a key since the registry was read: it is not unknown any more.
+      plan.unknownKeys = plan.unknownKeys.filter((key) => !registry.sessions.liveByKey(key));
+      const decision = decideUnknownPeers({ unknownKeys: plan.unknownKeys, owned, maxUnknownRemovals, order });
+      plan.unknownKeys = decision.remove;
+      // Known before any command: a pass that fails later still reports what it held back.
+      report.unmanagedPeers = decision.unmanaged;
+      report.massRemovalHeld = decision.massHeld;
+      report.interfaceOwned = owned;
+      const unknownRemoval = order?.kind === 'purge' ? { actor: order.actor, action: 'purge-unmanaged-peer' } : undefined;
+      const outcome = await applyPlan({ registry, peers: options.peers, now, idleTimeoutS, unknownRemoval }, plan, counts);
       if (outcome.bookkeepingError !== null) {
         report.bookkeepingError = describe(outcome.bookkeepingError);
         log.warn({ err: outcome.bookkeepingError }, 'recording handshakes and counters failed; enforcement went ahead');
@@ -100,6 +128,9 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       if (outcome.error !== null) {
         report.ok = false;
         report.error = describe(outcome.error);
+      } else {
+        // Only once every repair held: an adopt or purge whose pass failed settles nothing.
+        settleOwnership(decision, dump.peers, iface, owned, order !== null, report);
       }
     } catch (error) {
       report.ok = false;
@@ -110,9 +141,58 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     return report;
   }
 
+  /** Adopted peers become kept, and the registry takes the interface over when the decision says so: one transaction, audited. */
+  function settleOwnership(
+    decision: UnknownPeersDecision,
+    peers: readonly PeerState[],
+    iface: { name: string; publicKey: string },
+    owned: boolean,
+    ordered: boolean,
+    report: ReconcileReport,
+  ): void {
+    const takeOver = decision.takeOverBy !== null && (ordered || !owned);
+    if (decision.keep.length > 0 || takeOver) {
+      const allowedIps = new Map(peers.map((p) => [p.publicKey, p.allowedIps]));
+      registry.transaction(() => {
+        const at = now();
+        const actor = decision.takeOverBy ?? RECONCILER_ACTOR;
+        // A key a connect claimed meanwhile is that session's peer now, not a kept one.
+        const keep = decision.keep.filter((key) => !registry.sessions.liveByKey(key)).map((key) => ({ publicKey: key, allowedIps: allowedIps.get(key) ?? '' }));
+        registry.ownership.keep(keep, at, actor);
+        for (const p of keep) registry.audit.record({ at, actor, action: 'adopt-peer', outcome: 'ok', detail: JSON.stringify(p) });
+        report.adoptedPeers = keep.length;
+        if (takeOver) {
+          const owner = registry.ownership.takeOver(iface, at, actor);
+          registry.audit.record({ at, actor, action: 'take-over-interface', outcome: 'ok', detail: JSON.stringify(owner) });
+          log.info({ interface: iface.name, by: actor, adoptedPeers: keep.length }, 'this registry now manages the interface: unknown peers are removed from here on');
+        }
+      });
+    }
+    report.interfaceOwned = registry.ownership.owns(iface);
+  }
+
+  /** Says so when the held peers change (not every pass: the interval is short). */
+  function logHeld(report: ReconcileReport): void {
+    const held = { unmanaged: report.unmanagedPeers, massHeld: report.massRemovalHeld };
+    if (held.unmanaged > 0 && held.unmanaged !== lastHeld.unmanaged) {
+      log.warn(
+        { interface: options.wireguard.name, unmanagedPeers: held.unmanaged },
+        `interface carries ${held.unmanaged} peers this registry does not know and it does not manage the interface yet: nothing removed; adopt or remove them: wgnode peers adopt | wgnode peers purge --yes`,
+      );
+    }
+    if (held.massHeld > 0 && held.massHeld !== lastHeld.massHeld) {
+      log.error(
+        { interface: options.wireguard.name, massRemovalHeld: held.massHeld, maxUnknownRemovals },
+        `a reconcile pass would remove ${held.massHeld} unknown peers at once (more than WGNODE_MAX_UNKNOWN_REMOVALS=${maxUnknownRemovals}): nothing removed; remove them: wgnode peers purge --yes, or keep them: wgnode peers adopt`,
+      );
+    }
+    lastHeld = held;
+  }
+
   function finish(report: ReconcileReport, startedMono: number): void {
     last = report;
     if (report.ok) lastSuccess = startedMono;
+    if (report.ok) logHeld(report);
     try {
       registry.state.putJson(REPORT_STATE_KEY, report);
     } catch (error) {
@@ -127,7 +207,9 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     }
   }
 
-  function runOnce(): Promise<ReconcileReport> {
+  function runOnce(runOptions: { order?: OperatorOrder } = {}): Promise<ReconcileReport> {
+    // Read by the next pass to START: the one in flight began before this order.
+    if (runOptions.order) pendingOrder = runOptions.order;
     if (!running) {
       running = pass().finally(() => (running = null));
       return running;
@@ -183,7 +265,9 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
 
 function readPersisted(registry: Registry): ReconcileReport | null {
   try {
-    return registry.state.getJson<ReconcileReport>(REPORT_STATE_KEY);
+    const stored = registry.state.getJson<ReconcileReport>(REPORT_STATE_KEY);
+    // A report an older wgnode stored lacks the newer fields: their zero values fill in.
+    return stored && { ...emptyReport(0), ...stored };
   } catch {
     return null;
   }

@@ -13,6 +13,8 @@ export interface RepairDeps {
   peers: PeerChanges;
   now: () => number;
   idleTimeoutS: number;
+  /** Who removes the plan's unknown peers, for the audit log: the reconciler, or the operator who purged them. */
+  unknownRemoval?: { actor: string; action: string };
 }
 
 export interface RepairCounts {
@@ -34,6 +36,7 @@ export interface RepairOutcome {
 /** Runs every repair of the plan. Bookkeeping (handshakes, counters) comes last and never stops enforcement. */
 export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: RepairCounts): Promise<RepairOutcome> {
   const { registry } = deps;
+  const unknownRemoval = deps.unknownRemoval ?? { actor: RECONCILER_ACTOR, action: 'remove-unknown-peer' };
   let failure: unknown = null;
   let idleAudit: number[] = [];
   try {
@@ -65,7 +68,7 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
         for (const id of idleAudit) registry.audit.settle(id, 'ok');
         counts.endedIdleSessions = plan.idle.length;
         for (const key of plan.unknownKeys) {
-          registry.audit.record({ at, actor: RECONCILER_ACTOR, action: 'remove-unknown-peer', outcome: 'ok', detail: JSON.stringify({ publicKey: key }) });
+          registry.audit.record({ at, ...unknownRemoval, outcome: 'ok', detail: JSON.stringify({ publicKey: key }) });
           // A connect may have claimed this key after we read the registry: its peer must come back.
           const owner = registry.sessions.liveByKey(key);
           if (owner?.status === 'ACTIVE') reowned.push({ ...owner, status: 'ACTIVE' });

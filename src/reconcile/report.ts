@@ -21,6 +21,14 @@ export interface ReconcileReport {
   bookkeepingError: string | null;
   /** How far the wall clock jumped since the previous pass (ms, + forward), when it did; else null. */
   clockJumpMs: number | null;
+  /** This registry owns the interface after the pass (else unknown peers are only reported). */
+  interfaceOwned: boolean;
+  /** Unknown peers left on the interface because the registry does not own it: adopt or purge them. */
+  unmanagedPeers: number;
+  /** Unknown peers left on the interface because removing them all at once is above WGNODE_MAX_UNKNOWN_REMOVALS. */
+  massRemovalHeld: number;
+  /** Unknown peers the operator adopted in this pass (now kept peers). */
+  adoptedPeers: number;
 }
 
 export const REPORT_STATE_KEY = 'reconcile.lastReport';
@@ -39,6 +47,10 @@ export function emptyReport(at: number): ReconcileReport {
     handshakesRecorded: 0,
     bookkeepingError: null,
     clockJumpMs: null,
+    interfaceOwned: false,
+    unmanagedPeers: 0,
+    massRemovalHeld: 0,
+    adoptedPeers: 0,
   };
 }
 

@@ -11,6 +11,7 @@ import { RegistryUnavailableError } from './errors.js';
 import { createGroupCommit } from './group-commit.js';
 import { createIdempotencyStore } from './idempotency.js';
 import { createNodeStateStore } from './node-state.js';
+import { createOwnershipStore } from './ownership.js';
 import { createSessionStore } from './sessions.js';
 import { snapshotRegistry, type Snapshot } from './snapshot.js';
 
@@ -22,6 +23,10 @@ export interface Registry {
   state: ReturnType<typeof createNodeStateStore>;
   /** Answers to mutations sent with an Idempotency-Key (src/idempotency). */
   idempotency: ReturnType<typeof createIdempotencyStore>;
+  /** Which interface this registry manages and the peers the operator adopted on it. */
+  ownership: ReturnType<typeof createOwnershipStore>;
+  /** This registry's random id (node_state registry_id), made with the database; a backup keeps it. */
+  identity(): string;
   /** Runs fn in one IMMEDIATE transaction: it takes the write lock up front, so two writers never interleave. */
   transaction<T>(fn: () => T): T;
   /**
@@ -56,11 +61,14 @@ export function openRegistry(options: { path: string; pool: Cidr; interfaceAddre
   const pool = new AddressPool(options.pool, options.interfaceAddress, liveAddresses);
   const sessions = createSessionStore(db, pool);
   const ping = db.prepare('SELECT 1');
+  const ownership = createOwnershipStore(db);
   const registry: Registry = {
     devices: createDeviceStore(db),
     sessions,
     audit: createAuditStore(db),
     state: createNodeStateStore(db),
+    ownership,
+    identity: () => ownership.registryId(),
     idempotency: createIdempotencyStore(db),
     transaction(fn) {
       // The address pool follows the transaction: a rollback (here, or of a nested savepoint) undoes its changes.
@@ -100,6 +108,7 @@ export function openRegistry(options: { path: string; pool: Cidr; interfaceAddre
 export type { Device, DeviceStatus } from './devices.js';
 export type { Session, SessionStatus, SessionFilter, LivePeer, LiveActivity, HandshakeUpdate } from './sessions.js';
 export type { AuditEntry, AuditRow, AuditFilter } from './audit.js';
+export type { KeptPeer } from './ownership.js';
 export type { Checkpointer } from './checkpointer.js';
 export { RegistryUnavailableError };
 export type { Snapshot } from './snapshot.js';

@@ -93,4 +93,21 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
   `,
+  // The registry's identity and the peers the operator adopted (docs/operations.md, "First start
+  // on a live node"). registry_id is random, made with the database: a copy (backup) keeps it, a
+  // new database gets another. A session that claims a kept peer's key makes it an ordinary peer.
+  `
+  INSERT OR IGNORE INTO node_state (key, value) VALUES ('registry_id', '"' || lower(hex(randomblob(16))) || '"');
+
+  CREATE TABLE kept_peers (
+    public_key  TEXT PRIMARY KEY,
+    allowed_ips TEXT NOT NULL,
+    adopted_at  INTEGER NOT NULL,
+    adopted_by  TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TRIGGER kept_peer_claimed AFTER INSERT ON sessions BEGIN
+    DELETE FROM kept_peers WHERE public_key = NEW.public_key;
+  END;
+  `,
 ];

@@ -15,7 +15,8 @@ export type DomainCode =
   | 'REMOVAL_PENDING'
   | 'PEER_ADD_FAILED'
   | 'REGISTRY_BUSY'
-  | 'REGISTRY_UNAVAILABLE';
+  | 'REGISTRY_UNAVAILABLE'
+  | 'RECONCILE_FAILED';
 
 export class DomainError extends Error {
   override name = 'DomainError';
@@ -57,4 +58,6 @@ export const errors = {
     new DomainError('REGISTRY_UNAVAILABLE', 'The node registry could not save the change (nothing was changed); retry the request', 503, { cause }),
   peerAddFailed: (cause: unknown) =>
     new DomainError('PEER_ADD_FAILED', 'WireGuard did not accept the peer; no session was started', 503, { cause }),
+  reconcileFailed: (reason: string | null) =>
+    new DomainError('RECONCILE_FAILED', `The reconcile pass failed, nothing was settled; try again (${reason ?? 'unknown error'})`, 503),
 } as const;

@@ -17,6 +17,8 @@ export class FakeRunner implements CommandRunner {
   readonly peers = new Map<string, FakePeer>();
   interfaceExists = true;
   listenPort = 51820;
+  /** The interface's public key in the dump (another key = another interface). */
+  publicKey = FAKE_INTERFACE_PUBLIC_KEY;
   /** Fails every matching call while set. */
   failWhen: ((argv: readonly string[]) => boolean) | null = null;
   /** Runs before each call resolves (e.g. to hold a call in flight). */
@@ -59,7 +61,7 @@ export class FakeRunner implements CommandRunner {
   private wg(args: string[]): { stdout: string } {
     if (!this.interfaceExists) throw new CommandFailedError('wg exited with 1', 'wg', 1, 'Unable to access interface: No such device');
     if (args[0] === 'show' && args[2] === 'dump') {
-      const lines = [[FAKE_INTERFACE_PRIVATE_KEY, FAKE_INTERFACE_PUBLIC_KEY, String(this.listenPort), 'off'].join('\t')];
+      const lines = [[FAKE_INTERFACE_PRIVATE_KEY, this.publicKey, String(this.listenPort), 'off'].join('\t')];
       for (const [key, p] of this.peers) {
         lines.push([key, '(none)', '(none)', p.allowedIps, p.latestHandshake, p.rxBytes, p.txBytes, 'off'].join('\t'));
       }

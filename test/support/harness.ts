@@ -12,6 +12,12 @@ export const READ_TOKEN = 'test-read-token-0123456789';
 export interface HarnessOptions {
   env?: Record<string, string>;
   now?: () => number;
+  /**
+   * A registry that has never managed this interface (a first start, a wrong WGNODE_DB). By
+   * default the registry already manages the fake interface, as on a node that ran before: only
+   * then are unknown peers removed (docs/operations.md, "First start on a live node").
+   */
+  firstStart?: boolean;
 }
 
 export function createHarness(options: HarnessOptions = {}) {
@@ -28,6 +34,9 @@ export function createHarness(options: HarnessOptions = {}) {
     ],
   });
   const { registry, wireguard, service, app } = agent;
+  if (!options.firstStart) {
+    registry.ownership.takeOver({ name: config.interfaceName, publicKey: runner.publicKey }, (options.now ?? Date.now)(), 'test-harness');
+  }
 
   async function gql(query: string, variables?: Record<string, unknown>, token: string | null = ADMIN_TOKEN) {
     const headers: Record<string, string> = { 'content-type': 'application/json' };

@@ -6,7 +6,7 @@ import { CliError } from '../errors.js';
 import { formatDuration, relativeTime, type Style } from '../format.js';
 import type { RegisterCommand } from './types.js';
 
-const REPORT = `reconcileReport { at durationMs ok error peersOnInterface removedUnknownPeers finishedIntents restoredPeers endedIdleSessions handshakesRecorded }`;
+const REPORT = `reconcileReport { at durationMs ok error peersOnInterface removedUnknownPeers finishedIntents restoredPeers endedIdleSessions handshakesRecorded interfaceOwned unmanagedPeers massRemovalHeld adoptedPeers }`;
 
 const query = (withReport: boolean) => /* GraphQL */ `
   query wgnodeStatus {
@@ -48,8 +48,8 @@ export const registerStatus: RegisterCommand = (program, action) => {
         try {
           data = await client.graphql<StatusData>(query(true));
         } catch (error) {
-          // A node that predates the reconcile report still answers everything else.
-          if (!(error instanceof CliError && /reconcileReport/.test(error.message))) throw error;
+          // A node that predates the reconcile report (or its newer fields) still answers everything else.
+          if (!(error instanceof CliError && /reconcileReport|ReconcileReport/.test(error.message))) throw error;
           data = { ...(await client.graphql<StatusData>(query(false))), reconcileReport: null };
         }
         const status = {
@@ -81,6 +81,12 @@ function formatStatus(
   lines.push(['sessions', `${s.sessions.active} active, ${s.sessions.online} online, ${ending}`]);
   lines.push(['reconcile', formatReconcile(reconcile, now, style)]);
   if (reconcile && repairCount(reconcile)) lines.push(['drift', formatDrift(reconcile)]);
+  if (reconcile?.unmanagedPeers) {
+    lines.push(['unmanaged', style.red(`${reconcile.unmanagedPeers} peers this registry does not know; nothing removed: wgnode peers adopt | wgnode peers purge --yes`)]);
+  }
+  if (reconcile?.massRemovalHeld) {
+    lines.push(['held', style.red(`${reconcile.massRemovalHeld} unknown peers not removed (above WGNODE_MAX_UNKNOWN_REMOVALS): wgnode peers purge --yes | wgnode peers adopt`)]);
+  }
   lines.push(['version', `wgnode ${node.version}, up ${relativeTime(node.startedAt, now).replace(' ago', '')} (since ${node.startedAt})`]);
   const width = Math.max(...lines.map(([k]) => k.length));
   return lines.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join('');

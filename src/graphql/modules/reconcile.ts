@@ -21,6 +21,14 @@ export function createReconcileModule(deps: { reconciler: { lastReport(): Reconc
         bookkeepingError: String
         "How far the wall clock jumped since the previous pass (ms, positive = forward); null when it did not."
         clockJumpMs: Float
+        "This registry manages the interface: unknown peers are removed (else only reported, as unmanagedPeers)."
+        interfaceOwned: Boolean!
+        "Unknown peers left alone because this registry does not manage the interface yet: wgnode peers adopt | purge --yes."
+        unmanagedPeers: Int!
+        "Unknown peers left alone because removing them at once is above WGNODE_MAX_UNKNOWN_REMOVALS."
+        massRemovalHeld: Int!
+        "Unknown peers the operator adopted in this pass (now kept)."
+        adoptedPeers: Int!
       }
 
       extend type Query {
