@@ -3,12 +3,18 @@
 # the whole suite inside it (--privileged: the e2e tests create network namespaces and wireguard-go
 # interfaces). Not part of .ci/run: a cold build takes minutes.
 #   env: NODE_IMAGE=...        another base image (e.g. a local stand-in when no registry is reachable)
-#        CONTAINER_ENGINE=...  docker or podman (default: whichever is installed, docker first)
+#        CONTAINER_ENGINE=...  docker or podman (default: the first that answers, docker first)
 #        TEST_IMAGE=wgnode-test
 set -euo pipefail
 cd "$(dirname "$0")/.."
-engine="${CONTAINER_ENGINE:-$(command -v docker || command -v podman || true)}"
-[ -n "$engine" ] || { echo "test:container: needs docker or podman" >&2; exit 1; }
+# The first engine that answers: a docker client without a reachable daemon does not count.
+engine="${CONTAINER_ENGINE:-}"
+if [ -z "$engine" ]; then
+  for candidate in docker podman; do
+    if command -v "$candidate" >/dev/null && "$candidate" info >/dev/null 2>&1; then engine=$candidate; break; fi
+  done
+fi
+[ -n "$engine" ] || { echo "test:container: needs docker (with its daemon running) or podman" >&2; exit 1; }
 image="${TEST_IMAGE:-wgnode-test}"
 args=(--target test -t "$image")
 # podman and buildah default to the OCI format, which has no HEALTHCHECK (the runtime stage has one).
