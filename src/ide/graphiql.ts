@@ -1,19 +1,18 @@
 // A GraphQL IDE for people (WGNODE_GRAPHIQL=true): a browser opening GET /graphql gets Ruru
-// (GraphiQL, bundled by the `ruru` package), served entirely from node_modules — no CDN, the node
-// may have no internet. The page and its assets are static and need no token; the queries the
-// page sends carry the operator's bearer token like any other client's.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+// (GraphiQL, bundled by the `ruru` package), served entirely by the node from the files the build
+// extracted from Ruru (./assets.ts) — no CDN, the node may have no internet. The page and its
+// assets are static and need no token; the queries the page sends carry the operator's bearer
+// token like any other client's.
 import type { Context, Hono } from 'hono';
-import { getStaticFile } from 'ruru/static';
+import { loadIdeAssets } from './assets.js';
 import { bootModule, monacoEnvModule, PAGE_CSP, PAGE_CSS, pageHtml } from './page.js';
 
 const BASE = '/ide/';
 
 export function mountGraphiQL<E extends { Variables: { operation: string } }>(app: Hono<E>): void {
   // Versioned asset path: an upgrade changes the URL, so assets can be cached as immutable.
-  const assets = `${BASE}ruru-${ruruVersion()}/`;
+  const files = loadIdeAssets();
+  const assets = `${BASE}ruru-${files.version}/`;
   const html = pageHtml(BASE, assets);
   const own: Record<string, { body: string; type: string }> = {
     [`${BASE}boot.js`]: { body: bootModule(BASE, assets), type: 'text/javascript; charset=utf-8' },
@@ -38,7 +37,7 @@ export function mountGraphiQL<E extends { Variables: { operation: string } }>(ap
     const mine = own[path];
     if (mine) return c.body(mine.body, 200, { 'content-type': mine.type, 'cache-control': 'no-cache', ...HARDENING });
     if (!path.startsWith(assets)) return c.notFound();
-    const file = await getStaticFile({ staticPath: assets, urlPath: path, acceptEncoding: c.req.header('accept-encoding'), disallowDevAssets: true });
+    const file = await files.get(path.slice(assets.length), c.req.header('accept-encoding'));
     if (!file) return c.notFound();
     return staticResponse(c, file.content, file.headers);
   });
@@ -50,11 +49,4 @@ function staticResponse(c: Context, content: Buffer, headers: Record<string, str
   const common = { etag: headers.etag ?? '', 'cache-control': 'public, max-age=31536000, immutable', vary: 'accept-encoding', ...HARDENING };
   if (headers.etag && c.req.header('if-none-match') === headers.etag) return new Response(null, { status: 304, headers: common });
   return new Response(new Uint8Array(content.buffer, content.byteOffset, content.byteLength), { status: 200, headers: { ...headers, ...common } });
-}
-
-function ruruVersion(): string {
-  // `ruru/static` is what the exports map offers; its package.json sits one directory up.
-  const entry = createRequire(import.meta.url).resolve('ruru/static');
-  const pkg = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
 }

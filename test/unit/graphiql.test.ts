@@ -1,5 +1,5 @@
 // The GraphQL IDE's HTTP surface (WGNODE_GRAPHIQL): off by default; when on, a static page with a
-// self-only CSP and its assets, served from node_modules with types and cache headers, while
+// self-only CSP and its assets, served from the files the build extracted from Ruru, with types and cache headers, while
 // GraphQL requests to the same URL still need a token.
 import { describe, expect, it } from 'vitest';
 import { createHarness, READ_TOKEN } from '../support/harness.js';
@@ -51,7 +51,7 @@ describe('GraphQL IDE: WGNODE_GRAPHIQL=true', () => {
     expect(post.status).toBe(401);
   });
 
-  it('serves its own modules and Ruru’s bundle from node_modules, with types and cache headers', async () => {
+  it('serves its own modules and Ruru’s bundle (extracted at build), with types and cache headers', async () => {
     const boot = await h.app.request('/ide/boot.js');
     expect(boot.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(boot.headers.get('cache-control')).toBe('no-cache');
