@@ -61,7 +61,7 @@ export interface StartOptions {
 
 export function createAgent(config: Config, overrides: AgentOverrides = {}) {
   const log = overrides.log ?? createLogger({ level: config.logLevel });
-  const registry = openRegistry({ path: config.dbPath, pool: config.pool, interfaceAddress: config.interfaceAddress });
+  const registry = openRegistry({ path: config.dbPath, pool: config.pool, interfaceAddress: config.interfaceAddress, pool6: config.pool6 });
   // WAL checkpoints (and their fsyncs) in a worker thread, not at the end of a request's commit.
   const checkpointer = registry.startWalCheckpointer({ log });
   const metrics = createMetrics({ sessions: registrySessionCounts(registry, config.onlineWindowS, overrides.now) });
@@ -102,6 +102,8 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     interface: config.interfaceName,
     address: formatIpv4(config.interfaceAddress),
     addressPool: config.pool.text,
+    address6: config.interfaceAddress6,
+    addressPool6: config.pool6?.text ?? null,
     endpoint: config.publicEndpoint,
     // The interface's public key and port, as the last reconcile pass read them.
     current: () => reconciler.interfaceInfo(),

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { credentialFileProblem } from './credential-files.js';
-import { parseCidr, type Cidr } from './net.js';
+import { ipv6Beside, parseCidr, parseCidr6, type Cidr, type Cidr6 } from './net.js';
 import { DEFAULT_MAX_UNKNOWN_REMOVALS } from './reconcile/ownership.js';
 import { isPublicKey } from './wireguard/keys.js';
 
@@ -17,6 +17,10 @@ export interface Config {
   pool: Cidr;
   /** The interface's own tunnel address: never handed out. */
   interfaceAddress: number;
+  /** Dual-stack: every session also gets the IPv6 address at its IPv4 offset in this prefix; null = IPv4 only. */
+  pool6: Cidr6 | null;
+  /** The interface's own IPv6 address (the one beside interfaceAddress); null without pool6. */
+  interfaceAddress6: string | null;
   adminToken: string | null;
   wgBin: string;
   ipBin: string;
@@ -89,6 +93,7 @@ export function loadConfig(env: Env = process.env): Config {
     if (ip < pool.first || ip > pool.last) throw new Error(`${v} is not a host address of ${pool.text}`);
     return ip;
   });
+  const pool6 = read(env, 'WGNODE_ADDRESS_POOL6', '', (v) => (v === '' ? null : readPool6(v, pool)));
   const tls = readTls(env);
   return {
     // Plain HTTP stays on loopback unless the operator says otherwise; with TLS configured the
@@ -100,6 +105,8 @@ export function loadConfig(env: Env = process.env): Config {
     netns: read(env, 'WGNODE_NETNS', '', (v) => (v === '' ? v : interfaceName(v))),
     pool,
     interfaceAddress,
+    pool6,
+    interfaceAddress6: pool6 === null ? null : ipv6Beside(pool, pool6, interfaceAddress),
     adminToken: readAdminToken(env),
     wgBin: read(env, 'WGNODE_WG_BIN', 'wg', nonEmpty),
     ipBin: read(env, 'WGNODE_IP_BIN', 'ip', nonEmpty),
@@ -129,6 +136,15 @@ export function loadConfig(env: Env = process.env): Config {
     historyRetentionDays: read(env, 'WGNODE_HISTORY_RETENTION_DAYS', '90', (v) => integer(v, 0, 36_500)),
     shutdownTimeoutMs: read(env, 'WGNODE_SHUTDOWN_TIMEOUT_MS', '10000', (v) => integer(v, 100, 600_000)),
   };
+}
+
+/** The v6 address of a session sits at its v4 offset, so the prefix must hold the whole v4 pool. */
+function readPool6(value: string, pool: Cidr): Cidr6 {
+  const cidr6 = parseCidr6(value);
+  if (128 - cidr6.prefix < 32 - pool.prefix) {
+    throw new Error(`must hold the IPv4 pool ${pool.text}: a /${128 - (32 - pool.prefix)} or larger (IPv6 addresses sit at the IPv4 offset)`);
+  }
+  return cidr6;
 }
 
 function readTls(env: Env): TlsFiles | null {

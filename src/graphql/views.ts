@@ -1,7 +1,7 @@
 // Registry rows → GraphQL objects: ISO timestamps, dotted addresses, derived `online`.
 import type { Device, Session } from '../registry/index.js';
 import { isOnline } from '../registry/online.js';
-import { formatIpv4 } from '../net.js';
+import { allowedIpsOf, formatIpv4 } from '../net.js';
 
 export function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
@@ -16,7 +16,8 @@ export function sessionView(session: Session, onlineSince: number) {
     deviceId: session.deviceId,
     publicKey: session.publicKey,
     address,
-    allowedIps: `${address}/32`,
+    address6: session.address6,
+    allowedIps: allowedIpsOf(session),
     status: session.status,
     startedAt: iso(session.startedAt),
     endedAt: iso(session.endedAt),

@@ -1,6 +1,6 @@
 // The pure half of a reconcile pass: given what the interface holds (the dump) and what the
 // registry holds (live sessions), decide every repair. No I/O, so every direction is unit-testable.
-import { formatIpv4 } from '../net.js';
+import { allowedIpsOf, canonicalAllowedIp } from '../net.js';
 import type { HandshakeUpdate, LiveActivity } from '../registry/index.js';
 import type { PeerState } from '../wireguard/dump.js';
 
@@ -26,8 +26,15 @@ export interface PlanOptions {
   translateHandshake?: (sessionId: number, rawMs: number) => number;
 }
 
-export function allowedIpsOf(session: { address: number }): string {
-  return `${formatIpv4(session.address)}/32`;
+/**
+ * The peer routes exactly what the session should (its /32, and its /128 when dual-stack): a
+ * peer missing one, or holding another, is restored. wg may list them in another order or spelling.
+ */
+function holdsAllowedIps(peer: PeerState, session: { address: number; address6: string | null }): boolean {
+  const wanted = allowedIpsOf(session);
+  if (peer.allowedIps === wanted) return true;
+  const set = (text: string) => text.split(',').map((entry) => canonicalAllowedIp(entry.trim()) ?? entry).sort().join(',');
+  return set(peer.allowedIps) === set(wanted);
 }
 
 /** The plan in one go: what tests use to check the planner with data. */
@@ -78,26 +85,47 @@ function* planInSlices(peers: readonly PeerState[], live: readonly LiveActivity[
       continue;
     }
     const peer = onInterface.get(session.publicKey);
-    const update = peer ? handshakeUpdate(session, peer, options.translateHandshake) : null;
+    const update = peer ? handshakeUpdate(session, peer, options.translateHandshake) : missingPeerUpdate(session);
     if (update) plan.handshakes.push(update);
     const lastHandshakeAt = update?.lastHandshakeAt ?? session.lastHandshakeAt;
     // A session that never handshook counts from its start.
     if (idleBefore !== null && (lastHandshakeAt ?? session.startedAt) < idleBefore) {
       plan.idle.push(session);
-    } else if (!peer || peer.allowedIps !== allowedIpsOf(session)) {
+    } else if (!peer || !holdsAllowedIps(peer, session)) {
       plan.restore.push(session);
     }
   }
   return plan;
 }
 
-/** The row's new values when the wire says something new; null when nothing changed. */
+/**
+ * The row's new values when the wire says something new; null when nothing changed. Totals grow
+ * by what the interface counted since the last reading; a reading below the last one means the
+ * peer was removed and added again (its counters started over), so all of it is new.
+ */
 function handshakeUpdate(session: LiveActivity, peer: PeerState, translate?: (sessionId: number, rawMs: number) => number): HandshakeUpdate | null {
   // 0 = no handshake since the peer was (re)added: keep the last one we saw rather than forget it.
   const raw = peer.latestHandshake * 1000;
   const lastHandshakeAt = peer.latestHandshake > 0 ? (translate ? translate(session.id, raw) : raw) : session.lastHandshakeAt;
-  if (lastHandshakeAt === session.lastHandshakeAt && peer.rxBytes === session.rxBytes && peer.txBytes === session.txBytes) {
+  if (lastHandshakeAt === session.lastHandshakeAt && peer.rxBytes === session.rxSeen && peer.txBytes === session.txSeen) {
     return null;
   }
-  return { id: session.id, lastHandshakeAt, rxBytes: peer.rxBytes, txBytes: peer.txBytes };
+  return {
+    id: session.id,
+    lastHandshakeAt,
+    rxBytes: session.rxBytes + countedSince(peer.rxBytes, session.rxSeen),
+    txBytes: session.txBytes + countedSince(peer.txBytes, session.txSeen),
+    rxSeen: peer.rxBytes,
+    txSeen: peer.txBytes,
+  };
+}
+
+function countedSince(reading: number, seen: number): number {
+  return reading >= seen ? reading - seen : reading;
+}
+
+/** The peer is not on the interface: whatever peer comes back counts from 0, on top of the totals kept. */
+function missingPeerUpdate(session: LiveActivity): HandshakeUpdate | null {
+  if (session.rxSeen === 0 && session.txSeen === 0) return null;
+  return { id: session.id, lastHandshakeAt: session.lastHandshakeAt, rxBytes: session.rxBytes, txBytes: session.txBytes, rxSeen: 0, txSeen: 0 };
 }

@@ -4,9 +4,13 @@
 import { RECONCILER_ACTOR } from '../actors.js';
 import type { LiveActivity, Registry } from '../registry/index.js';
 import type { PeerChanges } from '../wireguard/peer-changes.js';
-import { allowedIpsOf, type ReconcilePlan } from './plan.js';
+import { allowedIpsOf } from '../net.js';
+import type { ReconcilePlan } from './plan.js';
 import { recordHandshakesInSlices } from './slices.js';
 
+
+/** What a repair needs of a session: a live session as read by the pass, or its key's owner read again. */
+type SessionRef = Pick<LiveActivity, 'id' | 'userId' | 'deviceId' | 'publicKey' | 'address' | 'address6'>;
 
 export interface RepairDeps {
   registry: Registry;
@@ -54,7 +58,7 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
   plan.unknownKeys = plan.unknownKeys.filter((key) => !registry.sessions.liveByKey(key));
   const ending = [...plan.finishing, ...plan.idle].filter((s) => !heldByAnother(registry, s));
   const removeKeys = [...plan.unknownKeys, ...ending.map((s) => s.publicKey)];
-  const reowned: LiveActivity[] = [];
+  const reowned: SessionRef[] = [];
   if (removeKeys.length > 0) {
     try {
       await deps.peers.removePeers(removeKeys);
@@ -71,7 +75,7 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
           registry.audit.record({ at, ...unknownRemoval, outcome: 'ok', detail: JSON.stringify({ publicKey: key }) });
           // A connect may have claimed this key after we read the registry: its peer must come back.
           const owner = registry.sessions.liveByKey(key);
-          if (owner?.status === 'ACTIVE') reowned.push({ ...owner, status: 'ACTIVE' });
+          if (owner?.status === 'ACTIVE') reowned.push(owner);
         }
         counts.removedUnknownPeers = plan.unknownKeys.length;
       });
@@ -88,11 +92,11 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
       // A disconnect may have ended a session while we put its peer back: take those out again
       // (and if the key now belongs to a newer session, give it that session's address).
       const stale: string[] = [];
-      const readd: LiveActivity[] = [];
+      const readd: SessionRef[] = [];
       const restored = restore.filter((s) => {
         if (isStillActive(registry, s)) return true;
         const owner = registry.sessions.liveByKey(s.publicKey);
-        if (owner?.status === 'ACTIVE') readd.push({ ...owner, status: 'ACTIVE' });
+        if (owner?.status === 'ACTIVE') readd.push(owner);
         else stale.push(s.publicKey);
         return false;
       });
@@ -136,12 +140,12 @@ function recordIntents(deps: RepairDeps, plan: ReconcilePlan): number[] {
   });
 }
 
-function isStillActive(registry: Registry, session: LiveActivity): boolean {
+function isStillActive(registry: Registry, session: SessionRef): boolean {
   const owner = registry.sessions.liveByKey(session.publicKey);
   return owner?.status === 'ACTIVE' && owner.id === session.id;
 }
 
-function audit(deps: RepairDeps, action: string, session: LiveActivity, outcome: string, reason: string | null = null): number {
+function audit(deps: RepairDeps, action: string, session: SessionRef, outcome: string, reason: string | null = null): number {
   return deps.registry.audit.record({
     at: deps.now(),
     actor: RECONCILER_ACTOR,

@@ -1,7 +1,7 @@
 // The registry: one SQLite database, one store per table, and the address pool cache. All SQL of
 // wgnode lives under src/registry; the rest of the code sees these methods, never the handle.
 import type { Logger } from '../logger.js';
-import type { Cidr } from '../net.js';
+import { ipv6Beside, type Cidr, type Cidr6 } from '../net.js';
 import { AddressPool } from './address-pool.js';
 import { createAuditStore } from './audit.js';
 import { startWalCheckpointer, type Checkpointer } from './checkpointer.js';
@@ -55,11 +55,12 @@ export interface Registry {
 
 const SYNC_LEVELS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
 
-export function openRegistry(options: { path: string; pool: Cidr; interfaceAddress: number; synchronous?: SyncMode }): Registry {
+export function openRegistry(options: { path: string; pool: Cidr; interfaceAddress: number; pool6?: Cidr6 | null; synchronous?: SyncMode }): Registry {
   const db = openDatabase(options.path, { synchronous: options.synchronous });
   const liveAddresses = db.prepare(`SELECT address FROM sessions WHERE status <> 'ENDED'`).pluck().all() as number[];
   const pool = new AddressPool(options.pool, options.interfaceAddress, liveAddresses);
-  const sessions = createSessionStore(db, pool);
+  const { pool6 } = options;
+  const sessions = createSessionStore(db, pool, pool6 ? (address) => ipv6Beside(options.pool, pool6, address) : null);
   const ping = db.prepare('SELECT 1');
   const ownership = createOwnershipStore(db);
   const registry: Registry = {

@@ -110,4 +110,16 @@ export const MIGRATIONS: readonly string[] = [
     DELETE FROM kept_peers WHERE public_key = NEW.public_key;
   END;
   `,
+  `
+  -- Issue 10, dual-stack: the session's IPv6 tunnel address (canonical text), NULL without
+  -- WGNODE_ADDRESS_POOL6. Unique among live sessions, like the IPv4 address.
+  ALTER TABLE sessions ADD COLUMN address6 TEXT;
+  CREATE UNIQUE INDEX sessions_live_address6 ON sessions (address6) WHERE status <> 'ENDED' AND address6 IS NOT NULL;
+  -- Issue 10, counters: rx_bytes/tx_bytes are the session's totals; rx_seen/tx_seen the interface's
+  -- counters at the last reading, so a reading lower than that (the peer was re-added) is told apart.
+  ALTER TABLE sessions ADD COLUMN rx_seen INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE sessions ADD COLUMN tx_seen INTEGER NOT NULL DEFAULT 0;
+  -- Until now rx_bytes/tx_bytes were the last reading: that is what was seen, not new traffic.
+  UPDATE sessions SET rx_seen = rx_bytes, tx_seen = tx_bytes WHERE status <> 'ENDED';
+  `,
 ];

@@ -14,6 +14,8 @@ export interface Session {
   deviceId: number;
   publicKey: string;
   address: number;
+  /** The IPv6 tunnel address (canonical text); null when the node has no IPv6 pool. */
+  address6: string | null;
   status: SessionStatus;
   startedAt: number;
   endingAt: number | null;
@@ -21,6 +23,7 @@ export interface Session {
   endReason: string | null;
   endedBy: string | null;
   lastHandshakeAt: number | null;
+  /** Totals over every incarnation of the peer (docs/operations.md, "How byte totals are kept"). */
   rxBytes: number;
   txBytes: number;
 }
@@ -30,6 +33,7 @@ export interface LivePeer {
   id: number;
   publicKey: string;
   address: number;
+  address6: string | null;
   status: 'ACTIVE' | 'ENDING';
 }
 
@@ -41,6 +45,9 @@ export interface LiveActivity extends LivePeer {
   lastHandshakeAt: number | null;
   rxBytes: number;
   txBytes: number;
+  /** The interface's counters at the last reading (0 after the peer was seen missing). */
+  rxSeen: number;
+  txSeen: number;
 }
 
 export interface SessionFilter {
@@ -54,37 +61,45 @@ export interface SessionFilter {
 export interface HandshakeUpdate {
   id: number;
   lastHandshakeAt: number | null;
+  /** The new totals. */
   rxBytes: number;
   txBytes: number;
+  /** The interface's counters they were taken at; omitted = unchanged. */
+  rxSeen?: number;
+  txSeen?: number;
 }
 
-const COLUMNS = `id, user_id AS userId, device_id AS deviceId, public_key AS publicKey, address, status,
+const COLUMNS = `id, user_id AS userId, device_id AS deviceId, public_key AS publicKey, address, address6, status,
   started_at AS startedAt, ending_at AS endingAt, ended_at AS endedAt, end_reason AS endReason, ended_by AS endedBy,
   last_handshake_at AS lastHandshakeAt, rx_bytes AS rxBytes, tx_bytes AS txBytes`;
 
-export function createSessionStore(db: Db, pool: AddressPool) {
+/**
+ * address6Of: the IPv6 address that goes with an IPv4 one (dual-stack, net.ts ipv6Beside); null
+ * = IPv4 only. Derived, not allocated: unique whenever the IPv4 address is.
+ */
+export function createSessionStore(db: Db, pool: AddressPool, address6Of: ((address: number) => string) | null = null) {
   const prepared = createStatementCache(db);
   const get = db.prepare<[number], Session>(`SELECT ${COLUMNS} FROM sessions WHERE id = ?`);
   const liveByDevice = db.prepare<[number, number], LivePeer>(
-    `SELECT id, public_key AS publicKey, address, status FROM sessions
+    `SELECT id, public_key AS publicKey, address, address6, status FROM sessions
      WHERE user_id = ? AND device_id = ? AND status <> 'ENDED' ORDER BY id`,
   );
   const liveByKey = db.prepare<[string], Session>(`SELECT ${COLUMNS} FROM sessions WHERE public_key = ? AND status <> 'ENDED'`);
-  const allLive = db.prepare<[], LivePeer>(`SELECT id, public_key AS publicKey, address, status FROM sessions WHERE status <> 'ENDED'`);
+  const allLive = db.prepare<[], LivePeer>(`SELECT id, public_key AS publicKey, address, address6, status FROM sessions WHERE status <> 'ENDED'`);
   const liveActivity = db.prepare<[], LiveActivity>(
-    `SELECT id, public_key AS publicKey, address, status, user_id AS userId, device_id AS deviceId, started_at AS startedAt,
-       last_handshake_at AS lastHandshakeAt, rx_bytes AS rxBytes, tx_bytes AS txBytes
+    `SELECT id, public_key AS publicKey, address, address6, status, user_id AS userId, device_id AS deviceId, started_at AS startedAt,
+       last_handshake_at AS lastHandshakeAt, rx_bytes AS rxBytes, tx_bytes AS txBytes, rx_seen AS rxSeen, tx_seen AS txSeen
      FROM sessions WHERE status <> 'ENDED'`,
   );
   // Keyset pages over the partial unique index on live addresses: no sort, no scan of history.
   const liveActivityPage = db.prepare<[number, number], LiveActivity>(
-    `SELECT id, public_key AS publicKey, address, status, user_id AS userId, device_id AS deviceId, started_at AS startedAt,
-       last_handshake_at AS lastHandshakeAt, rx_bytes AS rxBytes, tx_bytes AS txBytes
+    `SELECT id, public_key AS publicKey, address, address6, status, user_id AS userId, device_id AS deviceId, started_at AS startedAt,
+       last_handshake_at AS lastHandshakeAt, rx_bytes AS rxBytes, tx_bytes AS txBytes, rx_seen AS rxSeen, tx_seen AS txSeen
      FROM sessions WHERE status <> 'ENDED' AND address > ? ORDER BY address LIMIT ?`,
   );
-  const insert = db.prepare<{ userId: number; deviceId: number; publicKey: string; address: number; now: number }>(
-    `INSERT INTO sessions (user_id, device_id, public_key, address, status, started_at)
-     VALUES (@userId, @deviceId, @publicKey, @address, 'ACTIVE', @now)`,
+  const insert = db.prepare<{ userId: number; deviceId: number; publicKey: string; address: number; address6: string | null; now: number }>(
+    `INSERT INTO sessions (user_id, device_id, public_key, address, address6, status, started_at)
+     VALUES (@userId, @deviceId, @publicKey, @address, @address6, 'ACTIVE', @now)`,
   );
   const markEnding = db.prepare<{ id: number; now: number; reason: string | null; by: string }>(
     `UPDATE sessions SET status = 'ENDING', ending_at = @now, end_reason = @reason, ended_by = @by
@@ -97,8 +112,9 @@ export function createSessionStore(db: Db, pool: AddressPool) {
     `DELETE FROM sessions WHERE id IN
        (SELECT id FROM sessions WHERE status = 'ENDED' AND ended_at < ? ORDER BY ended_at LIMIT ?)`,
   );
-  const recordHandshake = db.prepare<HandshakeUpdate>(
-    `UPDATE sessions SET last_handshake_at = @lastHandshakeAt, rx_bytes = @rxBytes, tx_bytes = @txBytes WHERE id = @id`,
+  const recordHandshake = db.prepare<Omit<HandshakeUpdate, 'rxSeen' | 'txSeen'> & { rxSeen: number | null; txSeen: number | null }>(
+    `UPDATE sessions SET last_handshake_at = @lastHandshakeAt, rx_bytes = @rxBytes, tx_bytes = @txBytes,
+       rx_seen = COALESCE(@rxSeen, rx_seen), tx_seen = COALESCE(@txSeen, tx_seen) WHERE id = @id`,
   );
 
   return {
@@ -111,14 +127,16 @@ export function createSessionStore(db: Db, pool: AddressPool) {
     /** Live sessions with address > afterAddress, by address: lets a caller read them in slices and yield between. */
     liveActivityPage: (afterAddress: number, limit: number): LiveActivity[] => liveActivityPage.all(afterAddress, limit),
     /** Inserts an ACTIVE session with a free address; null when the pool is exhausted. Call inside a transaction. */
-    start(row: { userId: number; deviceId: number; publicKey: string; now: number }): { id: number; address: number } | null {
+    start(row: { userId: number; deviceId: number; publicKey: string; now: number }): { id: number; address: number; address6: string | null } | null {
       for (;;) {
         const address = pool.allocate();
         if (address === null) return null;
+        const address6 = address6Of ? address6Of(address) : null;
         try {
-          return { id: Number(insert.run({ ...row, address }).lastInsertRowid), address };
+          return { id: Number(insert.run({ ...row, address, address6 }).lastInsertRowid), address, address6 };
         } catch (error) {
           // The cache said free but the database disagrees (it is the truth): skip that address.
+          // (An IPv6 clash means a live session kept an address of an earlier WGNODE_ADDRESS_POOL6.)
           if (!isUniqueViolation(error, 'sessions.address')) throw error;
         }
       }
@@ -139,7 +157,7 @@ export function createSessionStore(db: Db, pool: AddressPool) {
     /** Deletes up to `limit` of the oldest sessions ENDED before `before`; returns how many went. */
     pruneEnded: (before: number, limit: number): number => pruneEnded.run(before, limit).changes,
     recordHandshakes(updates: readonly HandshakeUpdate[]): void {
-      for (const update of updates) recordHandshake.run(update);
+      for (const update of updates) recordHandshake.run({ ...update, rxSeen: update.rxSeen ?? null, txSeen: update.txSeen ?? null });
     },
     /** Keyset pagination by id, ascending. */
     list(filter: SessionFilter, limit: number, afterId: number | null): Session[] {

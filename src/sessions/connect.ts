@@ -1,6 +1,6 @@
 // Activate a device (creating user and device on first sight) and connect one of its keys.
 import type { Device, Session } from '../registry/index.js';
-import { formatIpv4 } from '../net.js';
+import { allowedIpsOf } from '../net.js';
 import { isPublicKey } from '../wireguard/keys.js';
 import type { Actor, UseCaseDeps } from './deps.js';
 import { errors } from './errors.js';
@@ -62,7 +62,7 @@ export async function connectDevice(
 
   const { session, auditId } = started;
   try {
-    await deps.peers.addPeers([{ publicKey, allowedIps: `${formatIpv4(session.address)}/32` }]);
+    await deps.peers.addPeers([{ publicKey, allowedIps: allowedIpsOf(session) }]);
   } catch (error) {
     deps.log.error({ err: error, sessionId: session.id }, 'adding the peer failed; the session is ended');
     // The peer may have been added after all (a timeout): ENDING lets the reconciler make sure it is gone.

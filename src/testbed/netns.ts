@@ -31,11 +31,15 @@ export interface WgInterface {
 
 export interface Client {
   iface: string; keyPair: KeyPair; address: string;
+  /** The client's IPv6 tunnel address; null when it has none. */
+  address6: string | null;
   /**
    * One echo over the tunnel to the node's tunnel address; true on reply. After a failed
    * handshake WireGuard retries only every 5 s, so give the first ping after that >5 s.
    */
   ping(timeoutS?: number): Promise<boolean>;
+  /** The same over IPv6, from address6 to the node's IPv6 tunnel address (dual-stack testbeds). */
+  ping6(timeoutS?: number): Promise<boolean>;
   /** latest-handshake (epoch seconds) of the node peer as the client sees it; 0 = never. */
   latestHandshake(): Promise<number>;
   remove(): Promise<void>;
@@ -45,7 +49,7 @@ export interface Testbed {
   nodeNs: string; clientNs: string;
   nodeUnderlayIp: string;
   node: WgInterface;
-  addClient(opts: { keyPair: KeyPair; address: string; persistentKeepalive?: number }): Promise<Client>;
+  addClient(opts: { keyPair: KeyPair; address: string; address6?: string; persistentKeepalive?: number }): Promise<Client>;
   /** Kills every wireguard-go and deletes both namespaces; idempotent; never throws. */
   teardown(): Promise<void>;
 }
@@ -64,6 +68,12 @@ function onPath(cmd: string): boolean {
   return (process.env.PATH ?? '').split(delimiter).some((dir) => {
     try { accessSync(join(dir, cmd), constants.X_OK); return true; } catch { return false; }
   });
+}
+
+/** Why a dual-stack testbed cannot run here (IPv6 off in the kernel), or null. */
+export function ipv6Problem(): string | null {
+  if (!existsSync('/proc/sys/net/ipv6')) return 'The kernel has no IPv6 (no /proc/sys/net/ipv6).';
+  return null;
 }
 
 export function privilegeProblem(): string | null {
@@ -196,9 +206,10 @@ async function launchWireguardGo(ns: string, iface: string): Promise<Daemon> {
 }
 
 export async function startWgInterface(opts: {
-  ns: string; iface?: string; address: string; listenPort: number; keyPair?: KeyPair;
+  /** address6: an IPv6 address with prefix beside the IPv4 one (dual-stack). */
+  ns: string; iface?: string; address: string; address6?: string; listenPort: number; keyPair?: KeyPair;
 }): Promise<WgInterface> {
-  const { ns, address, listenPort } = opts;
+  const { ns, address, address6, listenPort } = opts;
   const iface = opts.iface ?? 'wg0';
   const keyPair = opts.keyPair ?? generateKeyPair();
   let daemon: Daemon | null = null;
@@ -214,6 +225,8 @@ export async function startWgInterface(opts: {
       const keyHex = Buffer.from(keyPair.privateKey, 'base64').toString('hex');
       await uapiSet(iface, `private_key=${keyHex}\nlisten_port=${listenPort}\n`);
       await inNs(ns, 'ip', ['addr', 'add', address, 'dev', iface]);
+      // nodad: usable at once, not "tentative" for a second of duplicate address detection.
+      if (address6) await inNs(ns, 'ip', ['-6', 'addr', 'add', address6, 'dev', iface, 'nodad']);
       await inNs(ns, 'ip', ['link', 'set', iface, 'up']);
     } catch (err) {
       await destroy();
@@ -241,9 +254,14 @@ s.on('connect', () => process.exit(0));
 s.on('error', (e) => process.exit(e.code === 'ECONNREFUSED' ? 0 : 1));
 `;
 
-export async function createTestbed(opts: { prefix?: string; poolCidrAddress?: string } = {}): Promise<Testbed> {
+/**
+ * pool6CidrAddress: dual-stack, the node interface's IPv6 address with the pool's prefix (e.g.
+ * fd00:64::1/112); clients given an address6 then reach it over IPv6 too.
+ */
+export async function createTestbed(opts: { prefix?: string; poolCidrAddress?: string; pool6CidrAddress?: string } = {}): Promise<Testbed> {
   const poolCidrAddress = opts.poolCidrAddress ?? '10.64.0.1/16';
   const nodeTunnelIp = poolCidrAddress.split('/')[0] ?? poolCidrAddress;
+  const nodeTunnelIp6 = opts.pool6CidrAddress?.split('/')[0] ?? null;
   const base = uniqueName(opts.prefix ?? 'wgtb');
   const nodeNs = `${base}-node`;
   const clientNs = `${base}-client`;
@@ -266,29 +284,44 @@ export async function createTestbed(opts: { prefix?: string; poolCidrAddress?: s
     }
   })());
 
+  // One echo from `from` to `to` over the tunnel (ICMP, or the TCP probe without `ping`).
+  const echo = async (from: string, to: string, timeoutS: number) => {
+    const r = hasPing
+      ? await execa('ip', ['netns', 'exec', clientNs, 'ping', '-c1', '-W', String(timeoutS), '-I', from, to], { reject: false })
+      : await execa('ip', ['netns', 'exec', clientNs, process.execPath, '--input-type=commonjs', '-e', TCP_PROBE,
+        to, from, String(timeoutS * 1000)], { reject: false, env: { NODE_OPTIONS: '' } });
+    return r.exitCode === 0;
+  };
+
   let clientIndex = 0;
-  const addClient: Testbed['addClient'] = async ({ keyPair, address, persistentKeepalive }) => {
+  const addClient: Testbed['addClient'] = async ({ keyPair, address, address6, persistentKeepalive }) => {
     const n = clientIndex++;
     const table = String(100 + n);
+    const dual = address6 !== undefined && nodeTunnelIp6 !== null;
+    if (address6 !== undefined && !dual) throw new Error('addClient: address6 needs a testbed created with pool6CidrAddress');
     const wg = await startWgInterface({
-      ns: clientNs, iface: uniqueName('wgc'), address: `${address}/32`, listenPort: NODE_PORT + 1 + n, keyPair,
+      ns: clientNs, iface: uniqueName('wgc'), address: `${address}/32`, address6: dual ? `${address6}/128` : undefined,
+      listenPort: NODE_PORT + 1 + n, keyPair,
     });
     clients.add(wg);
     const nodePub = node?.publicKey ?? '';
+    const allowed = dual ? `${nodeTunnelIp}/32,${nodeTunnelIp6}/128` : `${nodeTunnelIp}/32`;
     await inNs(clientNs, 'wg', ['set', wg.iface, 'peer', nodePub, 'endpoint', `${nodeUnderlayIp}:${NODE_PORT}`,
-      'allowed-ips', `${nodeTunnelIp}/32`, ...(persistentKeepalive ? ['persistent-keepalive', String(persistentKeepalive)] : [])]);
+      'allowed-ips', allowed, ...(persistentKeepalive ? ['persistent-keepalive', String(persistentKeepalive)] : [])]);
     // Every client routes to the same node address: a table per client, chosen by source address.
     await inNs(clientNs, 'ip', ['route', 'add', `${nodeTunnelIp}/32`, 'dev', wg.iface, 'table', table]);
     await inNs(clientNs, 'ip', ['rule', 'add', 'from', address, 'table', table]);
+    if (dual) {
+      await inNs(clientNs, 'ip', ['-6', 'route', 'add', `${nodeTunnelIp6}/128`, 'dev', wg.iface, 'table', table]);
+      await inNs(clientNs, 'ip', ['-6', 'rule', 'add', 'from', address6, 'table', table]);
+    }
 
     return {
-      iface: wg.iface, keyPair, address,
-      async ping(timeoutS = 1) {
-        const r = hasPing
-          ? await execa('ip', ['netns', 'exec', clientNs, 'ping', '-c1', '-W', String(timeoutS), '-I', address, nodeTunnelIp], { reject: false })
-          : await execa('ip', ['netns', 'exec', clientNs, process.execPath, '--input-type=commonjs', '-e', TCP_PROBE,
-            nodeTunnelIp, address, String(timeoutS * 1000)], { reject: false, env: { NODE_OPTIONS: '' } });
-        return r.exitCode === 0;
+      iface: wg.iface, keyPair, address, address6: dual ? address6 : null,
+      ping: (timeoutS = 1) => echo(address, nodeTunnelIp, timeoutS),
+      async ping6(timeoutS = 1) {
+        if (!dual) throw new Error('ping6: this client has no IPv6 tunnel address');
+        return echo(address6, nodeTunnelIp6, timeoutS);
       },
       async latestHandshake() {
         const out = await inNs(clientNs, 'wg', ['show', wg.iface, 'latest-handshakes']);
@@ -299,6 +332,7 @@ export async function createTestbed(opts: { prefix?: string; poolCidrAddress?: s
         await wg.stop();
         clients.delete(wg);
         await execa('ip', ['netns', 'exec', clientNs, 'ip', 'rule', 'del', 'from', address, 'table', table], { reject: false });
+        if (dual) await execa('ip', ['netns', 'exec', clientNs, 'ip', '-6', 'rule', 'del', 'from', address6, 'table', table], { reject: false });
       },
     };
   };
@@ -316,7 +350,7 @@ export async function createTestbed(opts: { prefix?: string; poolCidrAddress?: s
     await inNs(nodeNs, 'ip', ['link', 'set', 'to-client', 'up']);
     await inNs(clientNs, 'ip', ['addr', 'add', `${clientUnderlayIp}/30`, 'dev', 'to-node']);
     await inNs(clientNs, 'ip', ['link', 'set', 'to-node', 'up']);
-    node = await startWgInterface({ ns: nodeNs, iface: uniqueName('wg'), address: poolCidrAddress, listenPort: NODE_PORT });
+    node = await startWgInterface({ ns: nodeNs, iface: uniqueName('wg'), address: poolCidrAddress, address6: opts.pool6CidrAddress, listenPort: NODE_PORT });
   } catch (err) {
     await teardown();
     throw err;

@@ -1,12 +1,13 @@
 // The node's WireGuard interface, driven with `wg` and `ip`. Every argv is built here, from
 // validated keys and addresses; nothing is ever passed through a shell.
+import { canonicalAllowedIp } from '../net.js';
 import { assertPublicKey } from './keys.js';
 import { parseDumpYielding, type InterfaceDump } from './dump.js';
 import type { CommandRunner } from './runner.js';
 
 export interface PeerSpec {
   publicKey: string;
-  /** e.g. "10.64.0.2/32" */
+  /** e.g. "10.64.0.2/32", or "10.64.0.2/32,fd00:64::2/128" when dual-stack */
   allowedIps: string;
 }
 
@@ -39,7 +40,10 @@ export interface InterfaceOptions {
 // Far below ARG_MAX (2 MiB here): a remove clause is ~55 bytes, an add clause ~75.
 export const PEERS_PER_COMMAND = 2000;
 
-const ALLOWED_IPS = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
+/** A comma-separated list of IPv4 and IPv6 CIDRs, each one valid (net.ts canonicalAllowedIp). */
+function isAllowedIps(value: string): boolean {
+  return value !== '' && value.split(',').every((entry) => canonicalAllowedIp(entry) !== null);
+}
 
 /** Runs a command on the node, inside the configured network namespace if any. */
 function commandRunner(options: InterfaceOptions): (bin: string, args: string[]) => ReturnType<CommandRunner['run']> {
@@ -82,7 +86,7 @@ export function createWireGuardInterface(options: InterfaceOptions): WireGuardIn
 export function assertPeerChange(change: PeerChange): void {
   if ('remove' in change) return assertPublicKey(change.remove);
   assertPublicKey(change.add.publicKey);
-  if (!ALLOWED_IPS.test(change.add.allowedIps)) throw new Error(`invalid allowed-ips ${change.add.allowedIps}`);
+  if (!isAllowedIps(change.add.allowedIps)) throw new Error(`invalid allowed-ips ${change.add.allowedIps}`);
 }
 
 function peerClause(change: PeerChange): string[] {

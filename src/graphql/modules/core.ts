@@ -33,7 +33,9 @@ export const typeDefs = /* GraphQL */ `
     publicKey: String!
     "The client's tunnel address, e.g. 10.64.0.2"
     address: String!
-    "What the node routes to this peer, e.g. 10.64.0.2/32"
+    "The client's IPv6 tunnel address when the node is dual-stack (WGNODE_ADDRESS_POOL6), e.g. fd00:64::2; null otherwise"
+    address6: String
+    "What the node routes to this peer, e.g. 10.64.0.2/32, or 10.64.0.2/32,fd00:64::2/128 when dual-stack"
     allowedIps: String!
     status: SessionStatus!
     startedAt: String!
@@ -78,6 +80,10 @@ export const typeDefs = /* GraphQL */ `
     "The node's own tunnel address"
     address: String!
     addressPool: String!
+    "The node's own IPv6 tunnel address when dual-stack; null otherwise"
+    address6: String
+    "The IPv6 prefix sessions' address6 come from (WGNODE_ADDRESS_POOL6); null when IPv4 only"
+    addressPool6: String
   }
 
   type Query {
@@ -112,6 +118,8 @@ export interface NodeInfoSource {
   interface: string;
   address: string;
   addressPool: string;
+  address6: string | null;
+  addressPool6: string | null;
   endpoint: string | null;
   /** Read from the interface at start-up and by every reconcile; null until the interface answered. */
   current(): { publicKey: string; listenPort: number } | null;
