@@ -24,4 +24,4 @@ export type SessionService = ReturnType<typeof createSessionService>;
 export type { UseCaseDeps, Actor } from './deps.js';
 export { DomainError, errors, type DomainCode } from './errors.js';
 export { MAX_BULK_ITEMS, type BulkOutcome, type DeviceRef } from './bulk.js';
-export { MAX_SYNC_ITEMS, UNLISTED_REASON, type DeviceState, type SyncOutcome, type SyncReport } from './sync.js';
+export { MAX_SYNC_ITEMS, type SyncOutcome } from './sync.js';

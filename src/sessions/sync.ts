@@ -17,12 +17,12 @@ import { checkId, checkReason } from './validate.js';
 export const MAX_SYNC_ITEMS = 100_000;
 
 /** Why a device outside a complete list is deactivated, when the caller gives no reason. */
-export const UNLISTED_REASON = "not in the control plane's list";
+const UNLISTED_REASON = "not in the control plane's list";
 
 /** Devices looked at per transaction: other requests get their turn between batches. */
 export const SYNC_BATCH = 500;
 
-export interface DeviceState extends DeviceRef {
+interface DeviceState extends DeviceRef {
   status: DeviceStatus;
 }
 

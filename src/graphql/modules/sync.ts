@@ -5,7 +5,7 @@ import type { SessionService, SyncOutcome } from '../../sessions/index.js';
 import type { SchemaModule } from '../build-schema.js';
 import type { GraphQLContext } from '../handler.js';
 
-export const typeDefs = /* GraphQL */ `
+const typeDefs = /* GraphQL */ `
   "A device and the status the control plane wants it in."
   input DeviceStateInput {
     userId: Int!
