@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { createGraphQL, type GraphQLContext, type NodeInfoSource } from './graphql/index.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createBulkModule } from './graphql/modules/bulk.js';
+import { createSyncModule } from './graphql/modules/sync.js';
 import { createCoreModule } from './graphql/modules/core.js';
 import { createReconcileModule } from './graphql/modules/reconcile.js';
 import { createServerInfoModule } from './graphql/modules/server-info.js';
@@ -120,6 +121,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
       createCoreModule({ service, registry, node, onlineWindowS: config.onlineWindowS, now: overrides.now }),
       createServerInfoModule({ version: VERSION, startedAt: (overrides.now ?? Date.now)() }),
       createBulkModule({ service }),
+      createSyncModule({ service }),
       createReconcileModule({ reconciler }),
       createAuditModule({ registry }),
       createUnknownPeersModule({ reconciler, registry, now: overrides.now }),

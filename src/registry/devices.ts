@@ -39,6 +39,14 @@ export function createDeviceStore(db: Db) {
     `UPDATE devices SET status = 'DEACTIVATED', deactivated_at = @now, deactivated_by = @by, deactivation_reason = @reason
      WHERE user_id = @userId AND device_id = @deviceId AND status = 'ACTIVE'`,
   );
+  // Keyset pages in key order: a device deactivated while paging keeps its place, none is skipped.
+  const enforcedPage = db.prepare<[number, number, number], { userId: number; deviceId: number }>(
+    `SELECT user_id AS userId, device_id AS deviceId FROM devices AS d
+     WHERE (user_id, device_id) > (?, ?)
+       AND (status = 'ACTIVE' OR EXISTS (SELECT 1 FROM sessions AS s
+              WHERE s.user_id = d.user_id AND s.device_id = d.device_id AND s.status <> 'ENDED'))
+     ORDER BY user_id, device_id LIMIT ?`,
+  );
 
   return {
     userExists: (userId: number): boolean => userExists.get(userId) !== undefined,
@@ -52,6 +60,12 @@ export function createDeviceStore(db: Db) {
     /** Returns false when the device was not ACTIVE (someone else won the race). */
     deactivate: (row: { userId: number; deviceId: number; now: number; by: string; reason: string | null }): boolean =>
       deactivate.run(row).changes === 1,
+    /**
+     * Devices that are ACTIVE or still have live peers (an unconfirmed removal), after the given
+     * key in key order, at most `limit`: what a complete desired-state sync must look at.
+     */
+    activeOrLivePage: (after: { userId: number; deviceId: number } | null, limit: number): Array<{ userId: number; deviceId: number }> =>
+      enforcedPage.all(after?.userId ?? 0, after?.deviceId ?? 0, limit),
   };
 }
 

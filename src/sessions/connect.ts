@@ -4,29 +4,38 @@ import { allowedIpsOf } from '../net.js';
 import { isPublicKey } from '../wireguard/keys.js';
 import type { Actor, UseCaseDeps } from './deps.js';
 import { errors } from './errors.js';
-import { inTransaction, refuse } from './transactions.js';
+import { inTransaction, refuse, type Refusal } from './transactions.js';
 import { checkId } from './validate.js';
 
 export function activateDevice(deps: UseCaseDeps, request: { actor: Actor; userId: number; deviceId: number }): Device {
+  checkId('userId', request.userId);
+  checkId('deviceId', request.deviceId);
+  const now = (deps.now ?? Date.now)();
+  return inTransaction(deps, () => stageActivation(deps, request, now)).device;
+}
+
+/**
+ * Inside a transaction, with checked ids: makes the device ACTIVE (creating user and device on
+ * first sight), or returns an audited refusal. `changed` is false when it already was: no audit row.
+ */
+export function stageActivation(
+  deps: UseCaseDeps,
+  request: { actor: Actor; userId: number; deviceId: number },
+  now: number,
+): { device: Device; changed: boolean } | Refusal {
   const { registry, maxDevicesPerUser } = deps;
   const { actor, userId, deviceId } = request;
-  checkId('userId', userId);
-  checkId('deviceId', deviceId);
-  const now = (deps.now ?? Date.now)();
   const audit = { at: now, actor, action: 'activate', userId, deviceId };
-
-  return inTransaction(deps, () => {
-    const device = registry.devices.get(userId, deviceId);
-    if (device?.status === 'ACTIVE') return device; // idempotent: a retry changes nothing
-    if (registry.devices.countActive(userId) >= maxDevicesPerUser) {
-      return refuse(deps, audit, errors.deviceLimitReached(maxDevicesPerUser));
-    }
-    registry.devices.ensureUser(userId, now);
-    if (device) registry.devices.activate({ userId, deviceId, now, by: actor });
-    else registry.devices.insert({ userId, deviceId, now, by: actor });
-    registry.audit.record({ ...audit, outcome: 'ok', detail: device ? 'reactivated' : 'created' });
-    return registry.devices.get(userId, deviceId)!;
-  });
+  const device = registry.devices.get(userId, deviceId);
+  if (device?.status === 'ACTIVE') return { device, changed: false }; // idempotent: a retry changes nothing
+  if (registry.devices.countActive(userId) >= maxDevicesPerUser) {
+    return refuse(deps, audit, errors.deviceLimitReached(maxDevicesPerUser));
+  }
+  registry.devices.ensureUser(userId, now);
+  if (device) registry.devices.activate({ userId, deviceId, now, by: actor });
+  else registry.devices.insert({ userId, deviceId, now, by: actor });
+  registry.audit.record({ ...audit, outcome: 'ok', detail: device ? 'reactivated' : 'created' });
+  return { device: registry.devices.get(userId, deviceId)!, changed: true };
 }
 
 export async function connectDevice(

@@ -4,6 +4,7 @@ import { activateDevice, connectDevice } from './connect.js';
 import type { UseCaseDeps } from './deps.js';
 import { recordForbiddenMutation } from './forbidden.js';
 import { deactivateDevice, disconnectDevice, disconnectSession } from './revoke.js';
+import { syncDevices } from './sync.js';
 
 export function createSessionService(deps: UseCaseDeps) {
   return {
@@ -14,6 +15,7 @@ export function createSessionService(deps: UseCaseDeps) {
     deactivateDevice: (request: Parameters<typeof deactivateDevice>[1]) => deactivateDevice(deps, request),
     disconnectDevices: (request: Parameters<typeof disconnectDevices>[1]) => disconnectDevices(deps, request),
     deactivateDevices: (request: Parameters<typeof deactivateDevices>[1]) => deactivateDevices(deps, request),
+    syncDevices: (request: Parameters<typeof syncDevices>[1]) => syncDevices(deps, request),
     recordForbiddenMutation: (request: Parameters<typeof recordForbiddenMutation>[1]) => recordForbiddenMutation(deps, request),
   };
 }
@@ -22,3 +24,4 @@ export type SessionService = ReturnType<typeof createSessionService>;
 export type { UseCaseDeps, Actor } from './deps.js';
 export { DomainError, errors, type DomainCode } from './errors.js';
 export { MAX_BULK_ITEMS, type BulkOutcome, type DeviceRef } from './bulk.js';
+export { MAX_SYNC_ITEMS, type SyncOutcome } from './sync.js';
