@@ -34,6 +34,7 @@ export type DeviceRef = {
   deviceId: Scalars['Int']['input'];
 };
 
+/** A device and the status the control plane wants it in. */
 export type DeviceStateInput = {
   userId: Scalars['Int']['input'];
   deviceId: Scalars['Int']['input'];
@@ -166,7 +167,9 @@ export type SyncDevicesMutationVariables = Exact<{
 }>;
 
 
-export type SyncDevicesMutation = { syncDevices: Array<{ userId: number, deviceId: number, ok: boolean, code?: string | null, message?: string | null }> };
+export type SyncDevicesMutation = { syncDevices: { items: Array<{ userId: number, deviceId: number, ok: boolean, changed: boolean, code?: string | null, message?: string | null }>, unlisted: Array<{ userId: number, deviceId: number, ok: boolean, changed: boolean, code?: string | null, message?: string | null }> } };
+
+export type SyncResultFieldsFragment = { userId: number, deviceId: number, ok: boolean, changed: boolean, code?: string | null, message?: string | null };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -236,6 +239,16 @@ export const ChangeFieldsFragmentDoc = new TypedDocumentString(`
   reason
 }
     `, {"fragmentName":"ChangeFields"}) as unknown as TypedDocumentString<ChangeFieldsFragment, unknown>;
+export const SyncResultFieldsFragmentDoc = new TypedDocumentString(`
+    fragment SyncResultFields on SyncResult {
+  userId
+  deviceId
+  ok
+  changed
+  code
+  message
+}
+    `, {"fragmentName":"SyncResultFields"}) as unknown as TypedDocumentString<SyncResultFieldsFragment, unknown>;
 export const ActivateDeviceDocument = new TypedDocumentString(`
     mutation ActivateDevice($userId: Int!, $deviceId: Int!) {
   activateDevice(userId: $userId, deviceId: $deviceId) {
@@ -461,13 +474,19 @@ export const ChangesDocument = new TypedDocumentString(`
 export const SyncDevicesDocument = new TypedDocumentString(`
     mutation SyncDevices($items: [DeviceStateInput!]!, $complete: Boolean, $reason: String) {
   syncDevices(items: $items, complete: $complete, reason: $reason) {
-    ...BulkResultFields
+    items {
+      ...SyncResultFields
+    }
+    unlisted {
+      ...SyncResultFields
+    }
   }
 }
-    fragment BulkResultFields on BulkResult {
+    fragment SyncResultFields on SyncResult {
   userId
   deviceId
   ok
+  changed
   code
   message
 }`) as unknown as TypedDocumentString<SyncDevicesMutation, SyncDevicesMutationVariables>;
