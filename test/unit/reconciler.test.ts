@@ -117,7 +117,8 @@ describe('durable intent: a process that dies mid-revocation', () => {
         expect(next.registry.sessions.get(Number(id))?.status).toBe('ENDED');
         await next.agent.stop();
       } finally {
-        rmSync(dir, { recursive: true, force: true });
+        // The abandoned first process's WAL checkpointer (a worker thread) may still be writing there.
+        rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
       }
     });
   }
