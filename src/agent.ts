@@ -60,7 +60,13 @@ export interface StartOptions {
 
 export function createAgent(config: Config, overrides: AgentOverrides = {}) {
   const log = overrides.log ?? createLogger({ level: config.logLevel });
-  const registry = openRegistry({ path: config.dbPath, pool: config.pool, interfaceAddress: config.interfaceAddress });
+  const registry = openRegistry({
+    path: config.dbPath,
+    pool: config.pool,
+    interfaceAddress: config.interfaceAddress,
+    addressQuarantineMs: config.addressQuarantineS * 1000,
+    now: overrides.now,
+  });
   // WAL checkpoints (and their fsyncs) in a worker thread, not at the end of a request's commit.
   const checkpointer = registry.startWalCheckpointer({ log });
   const metrics = createMetrics({ sessions: registrySessionCounts(registry, config.onlineWindowS, overrides.now) });
