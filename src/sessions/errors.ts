@@ -15,7 +15,8 @@ export type DomainCode =
   | 'REMOVAL_PENDING'
   | 'PEER_ADD_FAILED'
   | 'REGISTRY_BUSY'
-  | 'REGISTRY_UNAVAILABLE';
+  | 'REGISTRY_UNAVAILABLE'
+  | 'NODE_DRAINING';
 
 export class DomainError extends Error {
   override name = 'DomainError';
@@ -55,6 +56,8 @@ export const errors = {
     ),
   registryUnavailable: (cause: unknown) =>
     new DomainError('REGISTRY_UNAVAILABLE', 'The node registry could not save the change (nothing was changed); retry the request', 503, { cause }),
+  nodeDraining: () =>
+    new DomainError('NODE_DRAINING', 'This node is draining and accepts no new sessions; connect the device to another node', 503),
   peerAddFailed: (cause: unknown) =>
     new DomainError('PEER_ADD_FAILED', 'WireGuard did not accept the peer; no session was started', 503, { cause }),
 } as const;
