@@ -5,6 +5,7 @@ import { VERSION } from '../version.js';
 import { registerAudit } from './commands/audit.js';
 import { registerBackup } from './commands/backup.js';
 import { registerDevices } from './commands/devices.js';
+import { registerDrain } from './commands/drain.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerRevoke } from './commands/revoke.js';
 import { registerServe } from './commands/serve.js';
@@ -65,7 +66,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       },
     });
 
-  for (const register of [registerStatus, registerSessions, registerDevices, registerRevoke, registerAudit, registerDoctor, registerBackup, registerToken, registerServe]) {
+  for (const register of [registerStatus, registerSessions, registerDevices, registerRevoke, registerDrain, registerAudit, registerDoctor, registerBackup, registerToken, registerServe]) {
     register(program, action);
   }
 
