@@ -110,6 +110,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     onlineWindowS: config.onlineWindowS,
     idleTimeoutS: config.idleTimeoutS,
     now: overrides.now,
+    conntrack,
     onReport: (report) => {
       metrics.observeReconcile(report);
       overrides.onReconcileReport?.(report);

@@ -4,6 +4,7 @@
 // make a fresh peer look unknown and remove it). Passes are single-flight.
 import type { Logger } from '../logger.js';
 import type { Registry } from '../registry/index.js';
+import type { ConntrackFlusher } from '../wireguard/conntrack.js';
 import type { PeerChanges } from '../wireguard/peer-changes.js';
 import type { WireGuardInterface } from '../wireguard/interface.js';
 import { createClockWatch, createHandshakeShifts } from './clock.js';
@@ -32,6 +33,8 @@ export interface ReconcilerOptions {
   monotonicNow?: () => number;
   /** Called after every pass (metrics: duration, repairs by kind). */
   onReport?: (report: ReconcileReport) => void;
+  /** Deletes the conntrack entries of sessions a pass ended (WGNODE_CONNTRACK); absent = off. */
+  conntrack?: ConntrackFlusher;
 }
 
 interface InterfaceInfo {
@@ -92,7 +95,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       // Ages stay what they were across the jump: "online" does not flip for everyone at once.
       if (jump !== 0) shifts.rebase(live, jump);
       const plan = await planReconcileYielding(dump.peers, live, { staticPeers: options.staticPeers, now: startedAt, idleTimeoutS, translateHandshake: (id, ms) => shifts.translate(id, ms) });
-      const outcome = await applyPlan({ registry, peers: options.peers, now, idleTimeoutS }, plan, counts);
+      const outcome = await applyPlan({ registry, peers: options.peers, now, idleTimeoutS, conntrack: options.conntrack }, plan, counts);
       if (outcome.bookkeepingError !== null) {
         report.bookkeepingError = describe(outcome.bookkeepingError);
         log.warn({ err: outcome.bookkeepingError }, 'recording handshakes and counters failed; enforcement went ahead');

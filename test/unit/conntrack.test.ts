@@ -62,7 +62,7 @@ describe('a revocation deletes the conntrack entries of its addresses', () => {
     expect(conntrackCalls(off.runner.calls)).toEqual([]);
   });
 
-  it('a failing conntrack leaves the revocation true; an unconfirmed removal deletes nothing', async () => {
+  it('a failing conntrack leaves the revocation true; an unconfirmed removal deletes nothing until the reconciler finishes it', async () => {
     const h = createHarness({ env: { WGNODE_CONNTRACK: 'true' } });
     await seedDevice(h, 1, 1, [testKey(1)]);
     await seedDevice(h, 2, 1, [testKey(2)]);
@@ -77,5 +77,14 @@ describe('a revocation deletes the conntrack entries of its addresses', () => {
     expect(pending.body.errors[0].extensions.code).toBe('REMOVAL_PENDING');
     await h.agent.conntrack!.idle();
     expect(conntrackCalls(h.runner.calls).length).toBe(before);
+
+    // The reconciler finishes that removal: then its entries go too.
+    h.runner.failWhen = null;
+    await h.agent.reconciler.runOnce();
+    await h.agent.conntrack!.idle();
+    expect(conntrackCalls(h.runner.calls).slice(before)).toEqual([
+      ['conntrack', '-D', '--orig-src', '10.64.0.3'],
+      ['conntrack', '-D', '--reply-src', '10.64.0.3'],
+    ]);
   });
 });
