@@ -40,7 +40,7 @@ export function createReadiness(deps: ReadinessDeps): () => Promise<Readiness> {
     if (deps.reconcile) checks.reconcile = reconcileCheck(deps.reconcile, now());
     // Draining keeps the node ready: the control plane must still reach it to revoke (a balancer
     // that dropped it would cut revocations off); new clients are refused by connectDevice itself.
-    const draining = deps.draining?.();
+    const draining = readDraining(deps);
     if (draining) checks.draining = { ok: true, detail: drainingDetail(draining) };
     return { ready: Object.values(checks).every((c) => c.ok), checks };
   };
@@ -61,4 +61,13 @@ function reconcileCheck(reconcile: ReconcileStatus, now: number): Readiness['che
 function drainingDetail(draining: { since: number; deadline: number | null }): string {
   const deadline = draining.deadline === null ? '' : `; remaining sessions end by ${new Date(draining.deadline).toISOString()}`;
   return `draining since ${new Date(draining.since).toISOString()}: new connects are refused${deadline}`;
+}
+
+/** The drain state, or null; a registry that does not answer is the database check's to report. */
+function readDraining(deps: ReadinessDeps): { since: number; deadline: number | null } | null {
+  try {
+    return deps.draining?.() ?? null;
+  } catch {
+    return null;
+  }
 }
