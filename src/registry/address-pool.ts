@@ -21,7 +21,7 @@ export interface Journaled {
 }
 
 /** A freed address and when it was freed (ms): start-up rebuilds these from ENDED sessions. */
-export interface Quarantined {
+interface Quarantined {
   address: number;
   freedAt: number;
 }

@@ -18,7 +18,7 @@ export interface DrainState {
 
 const DRAIN_KEY = 'drain';
 /** A deadline further out than this is a mistake (a unit mix-up), not a plan. */
-export const MAX_DRAIN_DEADLINE_S = 7 * 86_400;
+const MAX_DRAIN_DEADLINE_S = 7 * 86_400;
 
 /** The node's drain state, or null when it serves normally. */
 export function readDrainState(registry: Pick<Registry, 'state'>): DrainState | null {

@@ -8,8 +8,8 @@ import { readDrainState } from './drain.js';
 import { disconnectSession } from './revoke.js';
 
 /** How often a batch goes. */
-export const DRAIN_STEP_MS = 5_000;
-export const DRAINED_REASON = 'drained';
+const DRAIN_STEP_MS = 5_000;
+const DRAINED_REASON = 'drained';
 
 export interface Drainer {
   /** One step: ends this step's batch; returns how many sessions it ended. */

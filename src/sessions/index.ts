@@ -24,6 +24,6 @@ export function createSessionService(deps: UseCaseDeps) {
 export type SessionService = ReturnType<typeof createSessionService>;
 export type { UseCaseDeps, Actor } from './deps.js';
 export { DomainError, errors, type DomainCode } from './errors.js';
-export { readDrainState, type DrainState } from './drain.js';
-export { createDrainer, type Drainer } from './drainer.js';
+export { readDrainState } from './drain.js';
+export { createDrainer } from './drainer.js';
 export { MAX_BULK_ITEMS, type BulkOutcome, type DeviceRef } from './bulk.js';
