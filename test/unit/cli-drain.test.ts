@@ -23,11 +23,13 @@ describe('wgnode drain / undrain', () => {
     expect(state.reason).toBe('kernel upgrade');
     expect(state.deadline! - state.since).toBe(600_000);
     await expect(seedDevice(h, 1, 1, [testKey(1)])).rejects.toThrow(/NODE_DRAINING/);
+    expect((await h.cli(['status'])).stdout).toMatch(/^draining\s+since \S+ \(kernel upgrade\): new connects refused; sessions end by \S+$/m);
 
     const undrain = await h.cli(['undrain', '--json']);
     expect(undrain.code).toBe(EXIT.OK);
     expect(undrain.json()).toEqual({ ok: true, draining: false });
     expect(readDrainState(h.registry)).toBeNull();
+    expect((await h.cli(['status'])).stdout).not.toMatch(/^draining/m);
     await seedDevice(h, 1, 1, [testKey(1)]);
   });
 
