@@ -15,6 +15,7 @@ import { createReconcileModule } from './graphql/modules/reconcile.js';
 import { createServerInfoModule } from './graphql/modules/server-info.js';
 import { createAuditModule } from './graphql/modules/audit.js';
 import { createUnknownPeersModule } from './graphql/modules/unknown-peers.js';
+import { createDrainModule } from './graphql/modules/drain.js';
 import { mountGraphiQL } from './ide/graphiql.js';
 import { createMetrics, instrumentRunner, listenForMetrics, mountMetrics, observeRequests, type MetricsListener, type SessionCounts } from './metrics/index.js';
 import { createReadiness } from './health.js';
@@ -28,10 +29,11 @@ import type { ReconcileReport } from './reconcile/report.js';
 import { openRegistry, type Registry } from './registry/index.js';
 import { onlineSince } from './registry/online.js';
 import { createHistoryRetention } from './registry/retention.js';
-import { createSessionService } from './sessions/index.js';
+import { createDrainer, createSessionService, readDrainState } from './sessions/index.js';
 import { VERSION } from './version.js';
 import { createPeerCoalescer } from './wireguard/coalescer.js';
 import { createSetPeers, createWireGuardInterface } from './wireguard/interface.js';
+import { createConntrackFlusher } from './wireguard/conntrack.js';
 import { createExecaRunner, type CommandRunner } from './wireguard/runner.js';
 
 export interface AgentOverrides {
@@ -62,23 +64,43 @@ export interface StartOptions {
 
 export function createAgent(config: Config, overrides: AgentOverrides = {}) {
   const log = overrides.log ?? createLogger({ level: config.logLevel });
-  const registry = openRegistry({ path: config.dbPath, pool: config.pool, interfaceAddress: config.interfaceAddress, pool6: config.pool6 });
+  const registry = openRegistry({
+    path: config.dbPath,
+    pool: config.pool,
+    interfaceAddress: config.interfaceAddress,
+    pool6: config.pool6,
+    addressQuarantineMs: config.addressQuarantineS * 1000,
+    now: overrides.now,
+  });
   // WAL checkpoints (and their fsyncs) in a worker thread, not at the end of a request's commit.
   const checkpointer = registry.startWalCheckpointer({ log });
-  const metrics = createMetrics({ sessions: registrySessionCounts(registry, config.onlineWindowS, overrides.now) });
-  const runner = instrumentRunner(overrides.runner ?? createExecaRunner({ timeoutMs: config.commandTimeoutMs }), metrics);
+  const metrics = createMetrics({
+    sessions: registrySessionCounts(registry, config.onlineWindowS, overrides.now),
+    draining: () => readDrainState(registry) !== null,
+  });
+  const rawRunner = overrides.runner ?? createExecaRunner({ timeoutMs: config.commandTimeoutMs });
+  const runner = instrumentRunner(rawRunner, metrics);
   const interfaceOptions = { runner, name: config.interfaceName, wgBin: config.wgBin, ipBin: config.ipBin, netns: config.netns };
   const wireguard = createWireGuardInterface(interfaceOptions);
   // Every peer change (use cases, reconciler) goes through one coalescer: concurrent changes share `wg set` calls.
   const peers = createPeerCoalescer(createSetPeers(interfaceOptions));
-  const service = createSessionService({
+  // NAT nodes: revoked addresses' conntrack entries go with their peers. Not through the
+  // instrumented runner: conntrack exits 1 when nothing matched, which is no failure (own metric).
+  const conntrack = config.conntrack
+    ? createConntrackFlusher({ runner: rawRunner, bin: config.conntrackBin, ipBin: config.ipBin, netns: config.netns, log, onOutcome: (o) => metrics.observeConntrack(o) })
+    : undefined;
+  const useCaseDeps = {
     registry,
     peers,
     log,
     now: overrides.now,
     maxDevicesPerUser: config.maxDevicesPerUser,
     staticPeers: config.staticPeers,
-  });
+    conntrack,
+  };
+  const service = createSessionService(useCaseDeps);
+  // A drain's deadline: ends the remaining sessions in batches (start()/stop()).
+  const drainer = createDrainer(useCaseDeps);
 
   // Makes the interface and the registry agree; started by start() (tests call runOnce).
   const reconciler = createReconciler({
@@ -92,6 +114,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     onlineWindowS: config.onlineWindowS,
     idleTimeoutS: config.idleTimeoutS,
     now: overrides.now,
+    conntrack,
     onReport: (report) => {
       metrics.observeReconcile(report);
       overrides.onReconcileReport?.(report);
@@ -125,6 +148,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
       createReconcileModule({ reconciler }),
       createAuditModule({ registry }),
       createUnknownPeersModule({ reconciler, registry, now: overrides.now }),
+      createDrainModule({ service, registry }),
     ],
   });
   const authenticate = overrides.authenticate ?? createAuthenticator({ config, log, extraTokens: overrides.tokens });
@@ -132,7 +156,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     handleGraphQL: graphql.handle,
     authenticate,
     maxBodyBytes: config.maxBodyBytes,
-    readiness: createReadiness({ registry, wireguard, reconcile: reconciler, now: overrides.now }),
+    readiness: createReadiness({ registry, wireguard, reconcile: reconciler, draining: () => readDrainState(registry), now: overrides.now }),
     log,
     observe: observeRequests({ log, metrics }),
     routes: (routes) => {
@@ -161,7 +185,10 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
       log.info({ host: config.host, port: http.port, tls: http.tls, interface: config.interfaceName, db: config.dbPath }, 'wgnode listening');
       if (config.socketPath) socket = await listenOnLocalSocket({ path: config.socketPath, app, registry, log, now: overrides.now });
       if (config.metricsPort) metricsListener = await listenForMetrics({ port: config.metricsPort, metrics, log });
-      if (options.reconcile !== false) retention.start();
+      if (options.reconcile !== false) {
+        retention.start();
+        drainer.start();
+      }
       idempotencyPruning = startIdempotencyPruning(idempotency, { intervalMs: Math.min(60_000, config.idempotencyTtlS * 1000), log });
       return { port: http.port, socket, metricsListener };
     } catch (error) {
@@ -179,9 +206,11 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     await socket?.close();
     await reconciler.stop();
     await retention.stop();
+    await drainer.stop();
     await idempotencyPruning?.stop();
     // Peer changes already queued still go out: their intents are in the registry either way.
     await peers.idle();
+    await conntrack?.idle();
     checkpointer?.stop();
     // The next start (or a backup copy of the file) finds everything in the database file itself.
     if (config.dbPath !== ':memory:') {
@@ -209,6 +238,8 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     service,
     reconciler,
     retention,
+    drainer,
+    conntrack,
     metrics,
     idempotency,
     app,

@@ -58,6 +58,11 @@ export interface Config {
   historyRetentionDays: number;
   /** SIGTERM: how long in-flight requests and queued peer changes get before the process exits anyway. */
   shutdownTimeoutMs: number;
+  /** A freed tunnel address is not handed out again for this long unless nothing else is free; 0 = off. */
+  addressQuarantineS: number;
+  /** Delete the connection-tracking entries of revoked addresses (NAT nodes; src/wireguard/conntrack.ts). */
+  conntrack: boolean;
+  conntrackBin: string;
 }
 
 export interface TlsFiles {
@@ -135,6 +140,10 @@ export function loadConfig(env: Env = process.env): Config {
     tls,
     historyRetentionDays: read(env, 'WGNODE_HISTORY_RETENTION_DAYS', '90', (v) => integer(v, 0, 36_500)),
     shutdownTimeoutMs: read(env, 'WGNODE_SHUTDOWN_TIMEOUT_MS', '10000', (v) => integer(v, 100, 600_000)),
+    addressQuarantineS: read(env, 'WGNODE_ADDRESS_QUARANTINE_S', '300', (v) => integer(v, 0, 86_400)),
+    // Off unless asked for: only a node that does NAT (or forwards) has entries worth deleting.
+    conntrack: read(env, 'WGNODE_CONNTRACK', 'false', boolean),
+    conntrackBin: read(env, 'WGNODE_CONNTRACK_BIN', 'conntrack', nonEmpty),
   };
 }
 

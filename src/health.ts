@@ -17,6 +17,8 @@ export interface ReadinessDeps {
   registry: Pick<Registry, 'ping'>;
   wireguard: Pick<WireGuardInterface, 'name' | 'exists'>;
   reconcile?: ReconcileStatus;
+  /** The drain state, when draining (src/sessions/drain.ts). */
+  draining?: () => { since: number; deadline: number | null } | null;
   now?: () => number;
 }
 
@@ -36,6 +38,10 @@ export function createReadiness(deps: ReadinessDeps): () => Promise<Readiness> {
     const exists = await deps.wireguard.exists();
     checks.interface = exists ? { ok: true } : { ok: false, detail: `interface ${deps.wireguard.name} does not exist` };
     if (deps.reconcile) checks.reconcile = reconcileCheck(deps.reconcile, now());
+    // Draining keeps the node ready: the control plane must still reach it to revoke (a balancer
+    // that dropped it would cut revocations off); new clients are refused by connectDevice itself.
+    const draining = readDraining(deps);
+    if (draining) checks.draining = { ok: true, detail: drainingDetail(draining) };
     return { ready: Object.values(checks).every((c) => c.ok), checks };
   };
 }
@@ -69,4 +75,18 @@ function unknownPeersCheck(last: ReturnType<ReconcileStatus['lastReport']>): Rea
     };
   }
   return { ok: true };
+}
+
+function drainingDetail(draining: { since: number; deadline: number | null }): string {
+  const deadline = draining.deadline === null ? '' : `; remaining sessions end by ${new Date(draining.deadline).toISOString()}`;
+  return `draining since ${new Date(draining.since).toISOString()}: new connects are refused${deadline}`;
+}
+
+/** The drain state, or null; a registry that does not answer is the database check's to report. */
+function readDraining(deps: ReadinessDeps): { since: number; deadline: number | null } | null {
+  try {
+    return deps.draining?.() ?? null;
+  } catch {
+    return null;
+  }
 }

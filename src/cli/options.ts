@@ -46,3 +46,12 @@ export function parseSessionId(value: string): string {
   parseId(value);
   return value;
 }
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** A duration such as 90, 90s, 10m, 2h or 1d, in seconds. */
+export function parseDurationS(value: string): number {
+  const match = /^(\d{1,9})([smhd]?)$/.exec(value);
+  if (!match) throw new InvalidArgumentError('must be a duration such as 90s, 10m, 2h or 1d');
+  return Number(match[1]) * DURATION_UNITS[match[2] || 's']!;
+}

@@ -5,6 +5,7 @@ import { VERSION } from '../version.js';
 import { registerAudit } from './commands/audit.js';
 import { registerBackup } from './commands/backup.js';
 import { registerDevices } from './commands/devices.js';
+import { registerDrain } from './commands/drain.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerPeers } from './commands/peers.js';
 import { registerRevoke } from './commands/revoke.js';
@@ -66,7 +67,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       },
     });
 
-  for (const register of [registerStatus, registerSessions, registerDevices, registerRevoke, registerPeers, registerAudit, registerDoctor, registerBackup, registerToken, registerServe]) {
+  for (const register of [registerStatus, registerSessions, registerDevices, registerRevoke, registerPeers, registerDrain, registerAudit, registerDoctor, registerBackup, registerToken, registerServe]) {
     register(program, action);
   }
 

@@ -18,7 +18,7 @@ const CLAUSE_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000];
 
 const REPAIR_KINDS = ['removed_unknown_peer', 'finished_intent', 'restored_peer', 'ended_idle_session'] as const;
 
-export function createMetrics(options: { sessions: SessionCounts; defaultMetrics?: boolean }) {
+export function createMetrics(options: { sessions: SessionCounts; draining?: () => boolean; defaultMetrics?: boolean }) {
   const registry = new Registry();
   // The standard process_* and nodejs_* names, unprefixed: the common dashboards look for them.
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
@@ -84,6 +84,14 @@ export function createMetrics(options: { sessions: SessionCounts; defaultMetrics
     registers,
   });
   for (const kind of REPAIR_KINDS) reconcileRepairs.inc({ kind }, 0);
+  const conntrackDeletions = new Counter({
+    name: 'wgnode_conntrack_deletions_total',
+    help: 'revoked addresses whose conntrack entries were deleted (ok) or could not be (failed; they expire on their own).',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  conntrackDeletions.inc({ outcome: 'ok' }, 0);
+  conntrackDeletions.inc({ outcome: 'failed' }, 0);
 
   // Computed when scraped (collect), from indexed counts: nothing on the request path.
   const { sessions } = options;
@@ -92,6 +100,8 @@ export function createMetrics(options: { sessions: SessionCounts; defaultMetrics
   scrapedGauge('wgnode_sessions_active', 'ACTIVE sessions (their peers must be on the interface).', () => sessions.active());
   scrapedGauge('wgnode_sessions_ending', 'ENDING sessions: removals recorded but not yet confirmed.', () => sessions.ending());
   scrapedGauge('wgnode_sessions_online', 'ACTIVE sessions with a handshake inside the online window.', () => sessions.online());
+  const draining = options.draining;
+  if (draining) scrapedGauge('wgnode_draining', '1 while the node is draining (refuses new connects), else 0.', () => (draining() ? 1 : 0));
 
   // Label children cached per (operation, outcome): the request path then allocates nothing for labels.
   const requestChildren = new Map<string, Map<string, Histogram.Internal<'operation' | 'outcome'>>>();
@@ -108,6 +118,9 @@ export function createMetrics(options: { sessions: SessionCounts; defaultMetrics
     observeCommand(program: string, subcommand: string, seconds: number, failure: string | null): void {
       commandDuration.labels(program, subcommand).observe(seconds);
       if (failure) commandFailures.labels(program, subcommand, failure).inc();
+    },
+    observeConntrack(outcome: 'ok' | 'failed'): void {
+      conntrackDeletions.labels(outcome).inc();
     },
     observePeersRemoved(count: number): void {
       peersRemovedPerCommand.observe(count);

@@ -4,6 +4,7 @@
 // make a fresh peer look unknown and remove it). Passes are single-flight.
 import type { Logger } from '../logger.js';
 import type { Registry } from '../registry/index.js';
+import type { ConntrackFlusher } from '../wireguard/conntrack.js';
 import type { PeerChanges } from '../wireguard/peer-changes.js';
 import type { WireGuardInterface } from '../wireguard/interface.js';
 import { createClockWatch, createHandshakeShifts } from './clock.js';
@@ -38,6 +39,8 @@ export interface ReconcilerOptions {
   monotonicNow?: () => number;
   /** Called after every pass (metrics: duration, repairs by kind). */
   onReport?: (report: ReconcileReport) => void;
+  /** Deletes the conntrack entries of sessions a pass ended (WGNODE_CONNTRACK); absent = off. */
+  conntrack?: ConntrackFlusher;
 }
 
 interface InterfaceInfo {
@@ -120,7 +123,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       report.massRemovalHeld = decision.massHeld;
       report.interfaceOwned = owned;
       const unknownRemoval = order?.kind === 'purge' ? { actor: order.actor, action: 'purge-unmanaged-peer' } : undefined;
-      const outcome = await applyPlan({ registry, peers: options.peers, now, idleTimeoutS, unknownRemoval }, plan, counts);
+      const outcome = await applyPlan({ registry, peers: options.peers, now, idleTimeoutS, unknownRemoval, conntrack: options.conntrack }, plan, counts);
       if (outcome.bookkeepingError !== null) {
         report.bookkeepingError = describe(outcome.bookkeepingError);
         log.warn({ err: outcome.bookkeepingError }, 'recording handshakes and counters failed; enforcement went ahead');

@@ -3,6 +3,7 @@
 // repair is audited (actor `reconciler`) only once its command succeeded.
 import { RECONCILER_ACTOR } from '../actors.js';
 import type { LiveActivity, Registry } from '../registry/index.js';
+import type { ConntrackFlusher } from '../wireguard/conntrack.js';
 import type { PeerChanges } from '../wireguard/peer-changes.js';
 import { allowedIpsOf } from '../net.js';
 import type { ReconcilePlan } from './plan.js';
@@ -19,6 +20,8 @@ export interface RepairDeps {
   idleTimeoutS: number;
   /** Who removes the plan's unknown peers, for the audit log: the reconciler, or the operator who purged them. */
   unknownRemoval?: { actor: string; action: string };
+  /** Revoked addresses' conntrack entries (WGNODE_CONNTRACK); absent = off. */
+  conntrack?: ConntrackFlusher;
 }
 
 export interface RepairCounts {
@@ -79,6 +82,8 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
         }
         counts.removedUnknownPeers = plan.unknownKeys.length;
       });
+      // Their peers are gone: so go their flows' conntrack entries, in the background.
+      deps.conntrack?.forget([...plan.finishing, ...plan.idle].map((s) => s.address));
     } catch (error) {
       failure ??= error;
     }

@@ -36,6 +36,8 @@ export interface Registry {
   groupTransaction<T>(fn: () => T): Promise<T>;
   /** Free addresses in the pool's cache (tests and checks: nothing leaks). */
   freeAddresses(): number;
+  /** Free addresses still in quarantine at `now` (metrics, tests). */
+  quarantinedAddresses(now: number): number;
   /** Throws when the database does not answer (readiness). */
   ping(): void;
   /** An online, consistent copy in a private temporary file (the operator's backup). */
@@ -55,10 +57,28 @@ export interface Registry {
 
 const SYNC_LEVELS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
 
-export function openRegistry(options: { path: string; pool: Cidr; interfaceAddress: number; pool6?: Cidr6 | null; synchronous?: SyncMode }): Registry {
+export interface RegistryOptions {
+  path: string;
+  pool: Cidr;
+  interfaceAddress: number;
+  pool6?: Cidr6 | null;
+  synchronous?: SyncMode;
+  /** How long a freed tunnel address rests before reuse (src/registry/address-pool.ts); 0 (default) = off. */
+  addressQuarantineMs?: number;
+  /** The clock that dates the quarantine rebuilt at start-up. */
+  now?: () => number;
+}
+
+export function openRegistry(options: RegistryOptions): Registry {
   const db = openDatabase(options.path, { synchronous: options.synchronous });
   const liveAddresses = db.prepare(`SELECT address FROM sessions WHERE status <> 'ENDED'`).pluck().all() as number[];
-  const pool = new AddressPool(options.pool, options.interfaceAddress, liveAddresses);
+  const quarantineMs = options.addressQuarantineMs ?? 0;
+  // Addresses freed within the quarantine before this start keep resting (ended_at is when they were freed).
+  const quarantined = quarantineMs > 0
+    ? (db.prepare(`SELECT address, max(ended_at) AS freedAt FROM sessions WHERE status = 'ENDED' AND ended_at >= ? GROUP BY address`)
+        .all((options.now ?? Date.now)() - quarantineMs) as Array<{ address: number; freedAt: number }>)
+    : [];
+  const pool = new AddressPool(options.pool, options.interfaceAddress, liveAddresses, { quarantineMs, quarantined });
   const { pool6 } = options;
   const sessions = createSessionStore(db, pool, pool6 ? (address) => ipv6Beside(options.pool, pool6, address) : null);
   const ping = db.prepare('SELECT 1');
@@ -87,6 +107,7 @@ export function openRegistry(options: { path: string; pool: Cidr; interfaceAddre
     // Through registry.transaction, so the shared transaction is one like any other.
     groupTransaction: createGroupCommit(db, (fn) => registry.transaction(fn), pool),
     freeAddresses: () => pool.free(),
+    quarantinedAddresses: (now) => pool.quarantined(now),
     ping: () => void ping.get(),
     snapshot: () => snapshotRegistry(db),
     startWalCheckpointer: (checkpointOptions) => startWalCheckpointer(db, options.path, checkpointOptions),

@@ -129,7 +129,7 @@ export function createSessionStore(db: Db, pool: AddressPool, address6Of: ((addr
     /** Inserts an ACTIVE session with a free address; null when the pool is exhausted. Call inside a transaction. */
     start(row: { userId: number; deviceId: number; publicKey: string; now: number }): { id: number; address: number; address6: string | null } | null {
       for (;;) {
-        const address = pool.allocate();
+        const address = pool.allocate(row.now);
         if (address === null) return null;
         const address6 = address6Of ? address6Of(address) : null;
         try {
@@ -145,12 +145,12 @@ export function createSessionStore(db: Db, pool: AddressPool, address6Of: ((addr
     markEnding(ids: readonly number[], change: { now: number; reason: string | null; by: string }): number[] {
       return ids.filter((id) => markEnding.run({ id, ...change }).changes === 1);
     },
-    /** ENDING → ENDED, freeing their addresses. Returns how many this call moved. */
+    /** ENDING → ENDED, freeing their addresses (into quarantine, from `now`). Returns how many this call moved. */
     markEnded(ids: readonly number[], now: number): number {
       let moved = 0;
       for (const id of ids) {
         const row = markEnded.get({ id, now }) as { address: number } | undefined;
-        if (row) { pool.release(row.address); moved++; }
+        if (row) { pool.release(row.address, now); moved++; }
       }
       return moved;
     },

@@ -3,6 +3,7 @@ import type { Device, Session } from '../registry/index.js';
 import { allowedIpsOf } from '../net.js';
 import { isPublicKey } from '../wireguard/keys.js';
 import type { Actor, UseCaseDeps } from './deps.js';
+import { readDrainState } from './drain.js';
 import { errors } from './errors.js';
 import { inTransaction, refuse, type Refusal } from './transactions.js';
 import { checkId } from './validate.js';
@@ -62,6 +63,8 @@ export async function connectDevice(
       if (holder.status === 'ACTIVE' && holder.userId === userId && holder.deviceId === deviceId) return { existing: holder };
       return refuse(deps, audit, errors.publicKeyInUse());
     }
+    // Draining: existing sessions (and a retry's answer above) stay; new ones go to other nodes.
+    if (readDrainState(registry)) return refuse(deps, audit, errors.nodeDraining());
     const session = registry.sessions.start({ userId, deviceId, publicKey, now });
     if (!session) return refuse(deps, audit, errors.poolExhausted());
     const auditId = registry.audit.record({ ...audit, sessionId: session.id, outcome: 'pending' });

@@ -16,7 +16,8 @@ export type DomainCode =
   | 'PEER_ADD_FAILED'
   | 'REGISTRY_BUSY'
   | 'REGISTRY_UNAVAILABLE'
-  | 'RECONCILE_FAILED';
+  | 'RECONCILE_FAILED'
+  | 'NODE_DRAINING';
 
 export class DomainError extends Error {
   override name = 'DomainError';
@@ -56,6 +57,8 @@ export const errors = {
     ),
   registryUnavailable: (cause: unknown) =>
     new DomainError('REGISTRY_UNAVAILABLE', 'The node registry could not save the change (nothing was changed); retry the request', 503, { cause }),
+  nodeDraining: () =>
+    new DomainError('NODE_DRAINING', 'This node is draining and accepts no new sessions; connect the device to another node', 503),
   peerAddFailed: (cause: unknown) =>
     new DomainError('PEER_ADD_FAILED', 'WireGuard did not accept the peer; no session was started', 503, { cause }),
   reconcileFailed: (reason: string | null) =>

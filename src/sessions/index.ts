@@ -2,6 +2,7 @@
 import { deactivateDevices, disconnectDevices } from './bulk.js';
 import { activateDevice, connectDevice } from './connect.js';
 import type { UseCaseDeps } from './deps.js';
+import { drainNode, undrainNode } from './drain.js';
 import { recordForbiddenMutation } from './forbidden.js';
 import { deactivateDevice, disconnectDevice, disconnectSession } from './revoke.js';
 import { syncDevices } from './sync.js';
@@ -16,6 +17,8 @@ export function createSessionService(deps: UseCaseDeps) {
     disconnectDevices: (request: Parameters<typeof disconnectDevices>[1]) => disconnectDevices(deps, request),
     deactivateDevices: (request: Parameters<typeof deactivateDevices>[1]) => deactivateDevices(deps, request),
     syncDevices: (request: Parameters<typeof syncDevices>[1]) => syncDevices(deps, request),
+    drainNode: (request: Parameters<typeof drainNode>[1]) => drainNode(deps, request),
+    undrainNode: (request: Parameters<typeof undrainNode>[1]) => undrainNode(deps, request),
     recordForbiddenMutation: (request: Parameters<typeof recordForbiddenMutation>[1]) => recordForbiddenMutation(deps, request),
   };
 }
@@ -23,5 +26,7 @@ export function createSessionService(deps: UseCaseDeps) {
 export type SessionService = ReturnType<typeof createSessionService>;
 export type { UseCaseDeps, Actor } from './deps.js';
 export { DomainError, errors, type DomainCode } from './errors.js';
+export { readDrainState } from './drain.js';
+export { createDrainer } from './drainer.js';
 export { MAX_BULK_ITEMS, type BulkOutcome, type DeviceRef } from './bulk.js';
 export { MAX_SYNC_ITEMS, type SyncOutcome } from './sync.js';

@@ -36,6 +36,8 @@ export async function enforceRemovals(deps: UseCaseDeps, staged: readonly Staged
       deps.registry.audit.settle(s.auditId, 'ok');
     });
   });
+  // The peers are gone: their flows' conntrack entries go too, in the background (never delays the answer).
+  if (deps.conntrack) deps.conntrack.forget(staged.flatMap((s, k) => (failures[k] ? [] : s.ending.map((p) => p.address))));
   return failures;
 }
 

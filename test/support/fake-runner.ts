@@ -42,6 +42,8 @@ export class FakeRunner implements CommandRunner {
     const [cmd, ...rest] = stripNetns(argv);
     if (cmd === 'ip') return this.ip(rest);
     if (cmd === 'wg') return this.wg(rest);
+    // conntrack -D: nothing to simulate; the argv is what tests check (calls).
+    if (cmd === 'conntrack') return { stdout: '' };
     throw new Error(`fake runner: unexpected program ${cmd}`);
   }
 

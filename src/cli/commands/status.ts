@@ -10,7 +10,7 @@ const REPORT = `reconcileReport { at durationMs ok error peersOnInterface remove
 
 const query = (withReport: boolean) => /* GraphQL */ `
   query wgnodeStatus {
-    node { interface publicKey listenPort endpoint address addressPool version startedAt }
+    node { interface publicKey listenPort endpoint address addressPool version startedAt draining { since reason deadline } }
     active: sessions(status: ACTIVE, first: 1) { totalCount }
     online: sessions(online: true, first: 1) { totalCount }
     ending: sessions(status: ENDING, first: 1) { totalCount }
@@ -27,6 +27,7 @@ interface NodeInfo {
   addressPool: string;
   version: string;
   startedAt: string;
+  draining: { since: string; reason: string | null; deadline: string | null } | null;
 }
 
 interface StatusData {
@@ -76,6 +77,7 @@ function formatStatus(
     ['address', `${node.address}  (pool ${node.addressPool})`],
   ];
   if (node.endpoint) lines.push(['endpoint', node.endpoint]);
+  if (node.draining) lines.push(['draining', style.yellow(formatDraining(node.draining))]);
   lines.push(['peers', reconcile?.ok ? `${reconcile.peersOnInterface} on the interface (at the last reconcile)` : '-']);
   const ending = s.sessions.ending > 0 ? style.yellow(`${s.sessions.ending} pending removal`) : '0 pending removal';
   lines.push(['sessions', `${s.sessions.active} active, ${s.sessions.online} online, ${ending}`]);
@@ -106,4 +108,10 @@ function formatDrift(r: ReconcileReport): string {
     [r.endedIdleSessions, 'idle sessions ended'],
   ] as const;
   return parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`).join(', ');
+}
+
+function formatDraining(d: NonNullable<NodeInfo['draining']>): string {
+  const why = d.reason ? ` (${d.reason})` : '';
+  const until = d.deadline ? `; sessions end by ${d.deadline}` : '';
+  return `since ${d.since}${why}: new connects refused${until}`;
 }
