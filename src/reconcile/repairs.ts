@@ -83,7 +83,7 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
         counts.removedUnknownPeers = plan.unknownKeys.length;
       });
       // Their peers are gone: so go their flows' conntrack entries, in the background.
-      deps.conntrack?.forget([...plan.finishing, ...plan.idle].map((s) => s.address));
+      deps.conntrack?.forget([...plan.finishing, ...plan.idle]);
     } catch (error) {
       failure ??= error;
     }

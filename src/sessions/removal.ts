@@ -37,7 +37,7 @@ export async function enforceRemovals(deps: UseCaseDeps, staged: readonly Staged
     });
   });
   // The peers are gone: their flows' conntrack entries go too, in the background (never delays the answer).
-  if (deps.conntrack) deps.conntrack.forget(staged.flatMap((s, k) => (failures[k] ? [] : s.ending.map((p) => p.address))));
+  if (deps.conntrack) deps.conntrack.forget(staged.flatMap((s, k) => (failures[k] ? [] : s.ending)));
   return failures;
 }
 

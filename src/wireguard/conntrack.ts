@@ -23,10 +23,16 @@ export interface ConntrackOptions {
   onOutcome?: (outcome: 'ok' | 'failed') => void;
 }
 
+/** A session's tunnel addresses: IPv4 as an integer, IPv6 as text (null without an IPv6 pool). */
+export interface TunnelAddresses {
+  address: number;
+  address6: string | null;
+}
+
 /** What the use cases see: fire and forget, in the background. */
 export interface ConntrackFlusher {
-  /** Deletes the entries of these addresses (IPv4 as integers) soon; never throws. */
-  forget(addresses: readonly number[]): void;
+  /** Deletes the entries of these sessions' addresses (IPv4, and IPv6 when dual-stack) soon; never throws. */
+  forget(sessions: readonly TunnelAddresses[]): void;
   /** Resolves when nothing is queued or running (tests, shutdown). */
   idle(): Promise<void>;
 }
@@ -36,9 +42,11 @@ export interface ConntrackFlusher {
  * flows to it, DNATed or not (reply source: whatever the original destination, replies come from it).
  */
 export function conntrackArgvs(address: string): string[][] {
+  // conntrack looks in the IPv4 table unless told the family.
+  const family = address.includes(':') ? ['-f', 'ipv6'] : [];
   return [
-    ['-D', '--orig-src', address],
-    ['-D', '--reply-src', address],
+    ['-D', ...family, '--orig-src', address],
+    ['-D', ...family, '--reply-src', address],
   ];
 }
 
@@ -52,8 +60,7 @@ export function createConntrackFlusher(options: ConntrackOptions): ConntrackFlus
   let chain: Promise<void> = Promise.resolve();
   let pending = 0;
 
-  async function forgetOne(address: number): Promise<void> {
-    const text = formatIpv4(address);
+  async function forgetOne(text: string): Promise<void> {
     try {
       for (const args of conntrackArgvs(text)) {
         try {
@@ -70,7 +77,8 @@ export function createConntrackFlusher(options: ConntrackOptions): ConntrackFlus
   }
 
   return {
-    forget(addresses) {
+    forget(sessions) {
+      const addresses = sessions.flatMap((s) => (s.address6 ? [formatIpv4(s.address), s.address6] : [formatIpv4(s.address)]));
       for (const address of addresses) {
         pending++;
         chain = chain.then(() => forgetOne(address)).finally(() => void pending--);

@@ -17,6 +17,27 @@ describe('conntrack argvs', () => {
     ]);
   });
 
+  it('names the IPv6 family for a dual-stack address, or conntrack would search the IPv4 table', () => {
+    expect(conntrackArgvs('fd00:64::2')).toEqual([
+      ['-D', '-f', 'ipv6', '--orig-src', 'fd00:64::2'],
+      ['-D', '-f', 'ipv6', '--reply-src', 'fd00:64::2'],
+    ]);
+  });
+
+  it('forgets both addresses of a dual-stack session', async () => {
+    const calls: string[][] = [];
+    const runner = {
+      run(file: string, args: readonly string[]) {
+        calls.push([file, ...args]);
+        return Promise.resolve({ stdout: '' });
+      },
+    };
+    const flusher = createConntrackFlusher({ runner, bin: 'conntrack', ipBin: 'ip', netns: '', log: silentLogger });
+    flusher.forget([{ address: 0x0a400002, address6: 'fd00:64::2' }]);
+    await flusher.idle();
+    expect(calls.map((argv) => argv.at(-1))).toEqual(['10.64.0.2', '10.64.0.2', 'fd00:64::2', 'fd00:64::2']);
+  });
+
   it('runs in the node namespace; "0 flow entries" (exit 1) is success; other failures are counted, not thrown', async () => {
     const calls: string[][] = [];
     const outcomes: string[] = [];
@@ -30,7 +51,7 @@ describe('conntrack argvs', () => {
       },
     };
     const flusher = createConntrackFlusher({ runner, bin: 'conntrack', ipBin: 'ip', netns: 'wgns', log: silentLogger, onOutcome: (o) => outcomes.push(o) });
-    flusher.forget([0x0a400002, 0x0a400003, 0x0a400004]);
+    flusher.forget([0x0a400002, 0x0a400003, 0x0a400004].map((address) => ({ address, address6: null })));
     await flusher.idle();
     expect(calls[0]).toEqual(['ip', 'netns', 'exec', 'wgns', 'conntrack', '-D', '--orig-src', '10.64.0.2']);
     expect(outcomes).toEqual(['ok', 'failed', 'ok']);
