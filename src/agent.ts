@@ -13,6 +13,8 @@ import { createCoreModule } from './graphql/modules/core.js';
 import { createReconcileModule } from './graphql/modules/reconcile.js';
 import { createServerInfoModule } from './graphql/modules/server-info.js';
 import { createAuditModule } from './graphql/modules/audit.js';
+import { createChangesModule } from './graphql/modules/changes.js';
+import { mountChangeStream, type ChangeStreamOptions, type ChangeStreams } from './feed/stream.js';
 import { mountGraphiQL } from './ide/graphiql.js';
 import { createMetrics, instrumentRunner, listenForMetrics, mountMetrics, observeRequests, type MetricsListener, type SessionCounts } from './metrics/index.js';
 import { createReadiness } from './health.js';
@@ -41,6 +43,8 @@ export interface AgentOverrides {
   tokens?: readonly StaticToken[];
   /** Sees every reconcile report (metrics). */
   onReconcileReport?: (report: ReconcileReport) => void;
+  /** The SSE change stream's timings (tests): keep-alive and slow-consumer timeout. */
+  changeStream?: Pick<ChangeStreamOptions, 'keepAliveMs' | 'writeTimeoutMs' | 'maxStreams'>;
 }
 
 /** What start() brought up. */
@@ -95,7 +99,13 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     },
   });
   // Old ENDED sessions and audit rows, pruned in small batches in the background (start()/stop()).
-  const retention = createHistoryRetention({ registry, log, retentionDays: config.historyRetentionDays, now: overrides.now });
+  const retention = createHistoryRetention({
+    registry,
+    log,
+    retentionDays: config.historyRetentionDays,
+    changesRetention: config.changesRetention,
+    now: overrides.now,
+  });
   const node: NodeInfoSource = {
     interface: config.interfaceName,
     address: formatIpv4(config.interfaceAddress),
@@ -118,9 +128,11 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
       createBulkModule({ service }),
       createReconcileModule({ reconciler }),
       createAuditModule({ registry }),
+      createChangesModule({ registry, onlineWindowS: config.onlineWindowS, now: overrides.now }),
     ],
   });
   const authenticate = overrides.authenticate ?? createAuthenticator({ config, log, extraTokens: overrides.tokens });
+  let changeStreams: ChangeStreams | null = null;
   const app = createApp({
     handleGraphQL: graphql.handle,
     authenticate,
@@ -130,6 +142,8 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     observe: observeRequests({ log, metrics }),
     routes: (routes) => {
       mountMetrics(routes, { authenticate, metrics });
+      // The change feed live over SSE (read scope), beside /graphql.
+      changeStreams = mountChangeStream(routes, { registry, authenticate, log, ...overrides.changeStream });
       if (config.graphiql) mountGraphiQL(routes);
     },
   });
@@ -168,6 +182,8 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     // Stop accepting requests (in-flight ones finish), then the background work, then the
     // registry they all write to.
     await metricsListener?.close();
+    // Open change streams would hold the HTTP server open: end them (clients resume from their cursor).
+    changeStreams?.closeAll();
     await http?.close();
     await socket?.close();
     await reconciler.stop();
@@ -205,6 +221,8 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     metrics,
     idempotency,
     app,
+    /** The open SSE change streams (count, closeAll). */
+    changeStreams: () => changeStreams,
     /** Reads the interface's public key and listen port: one reconcile pass (kept for callers that only want the info). */
     async refreshInterfaceInfo(): Promise<void> {
       await reconciler.runOnce();

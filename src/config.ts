@@ -49,6 +49,8 @@ export interface Config {
   tls: TlsFiles | null;
   /** ENDED sessions and audit rows older than this are pruned in the background; 0 = keep forever. */
   historyRetentionDays: number;
+  /** Change-feed rows kept (the newest); 0 = keep every row. */
+  changesRetention: number;
   /** SIGTERM: how long in-flight requests and queued peer changes get before the process exits anyway. */
   shutdownTimeoutMs: number;
 }
@@ -123,6 +125,7 @@ export function loadConfig(env: Env = process.env): Config {
     graphiql: read(env, 'WGNODE_GRAPHIQL', 'false', boolean),
     tls,
     historyRetentionDays: read(env, 'WGNODE_HISTORY_RETENTION_DAYS', '90', (v) => integer(v, 0, 36_500)),
+    changesRetention: read(env, 'WGNODE_CHANGES_RETENTION', '1000000', (v) => integer(v, 0, 1_000_000_000)),
     shutdownTimeoutMs: read(env, 'WGNODE_SHUTDOWN_TIMEOUT_MS', '10000', (v) => integer(v, 100, 600_000)),
   };
 }

@@ -84,7 +84,14 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     }
     const idleTimeoutS = startedMono < holdIdleUntil ? 0 : options.idleTimeoutS;
     try {
-      const dump = await options.wireguard.dump();
+      let dump: Awaited<ReturnType<typeof options.wireguard.dump>>;
+      try {
+        dump = await options.wireguard.dump();
+      } catch (error) {
+        recordInterface(false, describe(error));
+        throw error;
+      }
+      recordInterface(true);
       info = { publicKey: dump.publicKey, listenPort: dump.listenPort };
       report.peersOnInterface = dump.peers.length;
       // Read and planned in slices, yielding between them: a full interface must not stall requests.
@@ -92,7 +99,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       // Ages stay what they were across the jump: "online" does not flip for everyone at once.
       if (jump !== 0) shifts.rebase(live, jump);
       const plan = await planReconcileYielding(dump.peers, live, { staticPeers: options.staticPeers, now: startedAt, idleTimeoutS, translateHandshake: (id, ms) => shifts.translate(id, ms) });
-      const outcome = await applyPlan({ registry, peers: options.peers, now, idleTimeoutS }, plan, counts);
+      const outcome = await applyPlan({ registry, peers: options.peers, now, idleTimeoutS, onlineWindowS: options.onlineWindowS }, plan, counts);
       if (outcome.bookkeepingError !== null) {
         report.bookkeepingError = describe(outcome.bookkeepingError);
         log.warn({ err: outcome.bookkeepingError }, 'recording handshakes and counters failed; enforcement went ahead');
@@ -108,6 +115,15 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     report.durationMs = Math.max(0, Math.round(monotonic() - startedMono));
     finish(report, startedMono);
     return report;
+  }
+
+  /** The feed's INTERFACE_LOST / INTERFACE_BACK: a row when the dump's answer differs from the last one recorded. */
+  function recordInterface(up: boolean, reason: string | null = null): void {
+    try {
+      registry.transaction(() => registry.changes.recordInterface(up, now(), reason));
+    } catch (error) {
+      log.warn({ err: error }, 'could not record the interface state in the change feed');
+    }
   }
 
   function finish(report: ReconcileReport, startedMono: number): void {

@@ -3,6 +3,7 @@
 // repair is audited (actor `reconciler`) only once its command succeeded.
 import { RECONCILER_ACTOR } from '../actors.js';
 import type { LiveActivity, Registry } from '../registry/index.js';
+import { onlineSince } from '../registry/online.js';
 import type { PeerChanges } from '../wireguard/peer-changes.js';
 import { allowedIpsOf, type ReconcilePlan } from './plan.js';
 import { recordHandshakesInSlices } from './slices.js';
@@ -13,6 +14,8 @@ export interface RepairDeps {
   peers: PeerChanges;
   now: () => number;
   idleTimeoutS: number;
+  /** The online window: with it, each pass writes the feed's SESSION_ONLINE / SESSION_OFFLINE rows. */
+  onlineWindowS?: number;
 }
 
 export interface RepairCounts {
@@ -66,6 +69,7 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
         counts.endedIdleSessions = plan.idle.length;
         for (const key of plan.unknownKeys) {
           registry.audit.record({ at, actor: RECONCILER_ACTOR, action: 'remove-unknown-peer', outcome: 'ok', detail: JSON.stringify({ publicKey: key }) });
+          registry.changes.append({ at, kind: 'PEER_REMOVED', actor: RECONCILER_ACTOR, detail: JSON.stringify({ publicKey: key }) });
           // A connect may have claimed this key after we read the registry: its peer must come back.
           const owner = registry.sessions.liveByKey(key);
           if (owner?.status === 'ACTIVE') reowned.push({ ...owner, status: 'ACTIVE' });
@@ -96,7 +100,10 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
       if (stale.length > 0) await deps.peers.removePeers(stale);
       if (readd.length > 0) await deps.peers.addPeers(readd.map((s) => ({ publicKey: s.publicKey, allowedIps: allowedIpsOf(s) })));
       registry.transaction(() => {
-        for (const s of restored) audit(deps, 'restore-peer', s, 'ok');
+        for (const s of restored) {
+          audit(deps, 'restore-peer', s, 'ok');
+          registry.changes.append({ at: deps.now(), kind: 'PEER_RESTORED', userId: s.userId, deviceId: s.deviceId, sessionId: s.id, actor: RECONCILER_ACTOR });
+        }
       });
       counts.restoredPeers = restored.length;
     } catch (error) {
@@ -109,6 +116,11 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
   try {
     await recordHandshakesInSlices(registry, plan.handshakes);
     counts.handshakesRecorded = plan.handshakes.length;
+    // The feed's online/offline rows follow the handshakes just written (and windows that passed).
+    if (deps.onlineWindowS !== undefined) {
+      const at = deps.now();
+      registry.transaction(() => registry.sessions.sweepPresence(onlineSince(at, deps.onlineWindowS!), at));
+    }
     return { error: failure, bookkeepingError: null };
   } catch (error) {
     return { error: failure, bookkeepingError: error };

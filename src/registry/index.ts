@@ -4,9 +4,11 @@ import type { Logger } from '../logger.js';
 import type { Cidr } from '../net.js';
 import { AddressPool } from './address-pool.js';
 import { createAuditStore } from './audit.js';
+import { createChangeLog } from './changes.js';
 import { startWalCheckpointer, type Checkpointer } from './checkpointer.js';
 import { openDatabase, type SyncMode } from './database.js';
 import { createDeviceStore } from './devices.js';
+import { createSnapshotReader } from './feed-snapshot.js';
 import { RegistryUnavailableError } from './errors.js';
 import { createGroupCommit } from './group-commit.js';
 import { createIdempotencyStore } from './idempotency.js';
@@ -22,6 +24,12 @@ export interface Registry {
   state: ReturnType<typeof createNodeStateStore>;
   /** Answers to mutations sent with an Idempotency-Key (src/idempotency). */
   idempotency: ReturnType<typeof createIdempotencyStore>;
+  /** The change feed: one row per state change, appended by the stores that make them (src/registry/changes.ts). */
+  changes: ReturnType<typeof createChangeLog>;
+  /** Pages of the node's state, each with the feed seq it is consistent with (snapshot-then-changes). */
+  feedSnapshot: ReturnType<typeof createSnapshotReader>;
+  /** This registry's random id (node_state registry_id), made with the database; a backup keeps it. */
+  identity(): string;
   /** Runs fn in one IMMEDIATE transaction: it takes the write lock up front, so two writers never interleave. */
   transaction<T>(fn: () => T): T;
   /**
@@ -54,20 +62,35 @@ export function openRegistry(options: { path: string; pool: Cidr; interfaceAddre
   const db = openDatabase(options.path, { synchronous: options.synchronous });
   const liveAddresses = db.prepare(`SELECT address FROM sessions WHERE status <> 'ENDED'`).pluck().all() as number[];
   const pool = new AddressPool(options.pool, options.interfaceAddress, liveAddresses);
-  const sessions = createSessionStore(db, pool);
+  const changes = createChangeLog(db);
+  const sessions = createSessionStore(db, pool, changes);
   const ping = db.prepare('SELECT 1');
+  const state = createNodeStateStore(db);
+  let registryId: string | null = null;
   const registry: Registry = {
-    devices: createDeviceStore(db),
+    devices: createDeviceStore(db, changes),
     sessions,
     audit: createAuditStore(db),
-    state: createNodeStateStore(db),
+    state,
     idempotency: createIdempotencyStore(db),
+    changes,
+    feedSnapshot: createSnapshotReader(db, changes.latestSeq),
+    identity() {
+      // The migration creates it; a row someone deleted or broke is an error, not a new identity.
+      registryId ??= state.getJson<string>('registry_id');
+      if (typeof registryId !== 'string' || registryId === '') throw new Error('the registry has no registry_id in node_state');
+      return registryId;
+    },
     transaction(fn) {
       // The address pool follows the transaction: a rollback (here, or of a nested savepoint) undoes its changes.
       const mark = pool.mark();
       try {
         const result = db.transaction(fn).immediate();
-        if (!db.inTransaction) pool.commit();
+        if (!db.inTransaction) {
+          pool.commit();
+          // Followers of the feed wake after the commit, never inside it.
+          changes.committed();
+        }
         return result;
       } catch (error) {
         pool.undoTo(mark);
@@ -104,3 +127,5 @@ export type { Checkpointer } from './checkpointer.js';
 export { RegistryUnavailableError };
 export type { Snapshot } from './snapshot.js';
 export type { IdempotencyRecord, StoredAnswer } from './idempotency.js';
+export type { Change, ChangeKind, CursorCheck } from './changes.js';
+export type { SnapshotPage } from './feed-snapshot.js';

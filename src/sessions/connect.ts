@@ -53,7 +53,7 @@ export async function connectDevice(
       if (holder.status === 'ACTIVE' && holder.userId === userId && holder.deviceId === deviceId) return { existing: holder };
       return refuse(deps, audit, errors.publicKeyInUse());
     }
-    const session = registry.sessions.start({ userId, deviceId, publicKey, now });
+    const session = registry.sessions.start({ userId, deviceId, publicKey, now, by: actor });
     if (!session) return refuse(deps, audit, errors.poolExhausted());
     const auditId = registry.audit.record({ ...audit, sessionId: session.id, outcome: 'pending' });
     return { session, auditId };

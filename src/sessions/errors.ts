@@ -15,7 +15,8 @@ export type DomainCode =
   | 'REMOVAL_PENDING'
   | 'PEER_ADD_FAILED'
   | 'REGISTRY_BUSY'
-  | 'REGISTRY_UNAVAILABLE';
+  | 'REGISTRY_UNAVAILABLE'
+  | 'RESYNC_REQUIRED';
 
 export class DomainError extends Error {
   override name = 'DomainError';
@@ -55,6 +56,8 @@ export const errors = {
     ),
   registryUnavailable: (cause: unknown) =>
     new DomainError('REGISTRY_UNAVAILABLE', 'The node registry could not save the change (nothing was changed); retry the request', 503, { cause }),
+  resyncRequired: (why: string) =>
+    new DomainError('RESYNC_REQUIRED', `The cursor cannot be followed on this node (${why}); start again from a snapshot`),
   peerAddFailed: (cause: unknown) =>
     new DomainError('PEER_ADD_FAILED', 'WireGuard did not accept the peer; no session was started', 503, { cause }),
 } as const;
