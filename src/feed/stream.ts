@@ -11,7 +11,7 @@
 import type { Env, Hono } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { bearerAuth } from '../auth/bearer.js';
-import type { Authenticator } from '../auth/principal.js';
+import type { Authenticator, Principal } from '../auth/principal.js';
 import type { Logger } from '../logger.js';
 import { DomainError } from '../sessions/index.js';
 import { feedId } from './cursor.js';
@@ -52,7 +52,7 @@ export function mountChangeStream<E extends Env>(app: Hono<E>, options: ChangeSt
   const counted = () => options.onStreamCount?.(open.size);
 
   app.get('/changes/stream', bearerAuth({ authenticate: options.authenticate }), (c) => {
-    const { scopes } = c.get('principal');
+    const { scopes } = c.get('principal') as Principal;
     if (!scopes.has('read') && !scopes.has('admin')) {
       return c.json({ errors: [{ message: 'This operation needs the read scope', extensions: { code: 'FORBIDDEN' } }] }, 403, {
         'WWW-Authenticate': 'Bearer realm="wgnode", error="insufficient_scope", scope="read admin"',

@@ -5,7 +5,7 @@
 import type { Db } from './database.js';
 import { createNodeStateStore } from './node-state.js';
 
-export type ChangeKind =
+type ChangeKind =
   | 'DEVICE_ACTIVATED'
   | 'DEVICE_DEACTIVATED'
   | 'SESSION_STARTED'
@@ -43,7 +43,7 @@ export interface Change {
 }
 
 /** Where a cursor stands against the retained feed. */
-export type CursorCheck = 'ok' | 'pruned' | 'ahead';
+type CursorCheck = 'ok' | 'pruned' | 'ahead';
 
 const COLUMNS = `seq, at, kind, user_id AS userId, device_id AS deviceId, session_id AS sessionId, actor, reason, detail`;
 const INTERFACE_KEY = 'feed.interface_up';

@@ -127,5 +127,4 @@ export type { Checkpointer } from './checkpointer.js';
 export { RegistryUnavailableError };
 export type { Snapshot } from './snapshot.js';
 export type { IdempotencyRecord, StoredAnswer } from './idempotency.js';
-export type { Change, ChangeKind, CursorCheck } from './changes.js';
-export type { SnapshotPage } from './feed-snapshot.js';
+export type { Change } from './changes.js';

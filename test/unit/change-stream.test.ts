@@ -97,7 +97,7 @@ describe('SSE change stream', () => {
     const foreign = (await other.gql(`{ changes { nodes { cursor } } }`)).body.data.changes.nodes[0].cursor as string;
     const res = await open(h, { lastEventId: foreign });
     expect(res.status).toBe(400);
-    expect((await res.json()).errors[0].extensions.code).toBe('RESYNC_REQUIRED');
+    expect(((await res.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('RESYNC_REQUIRED');
 
     const app = new Hono();
     mountChangeStream(app, {
