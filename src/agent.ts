@@ -67,7 +67,11 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
   const registry = openRegistry({ path: config.dbPath, pool: config.pool, interfaceAddress: config.interfaceAddress });
   // WAL checkpoints (and their fsyncs) in a worker thread, not at the end of a request's commit.
   const checkpointer = registry.startWalCheckpointer({ log });
-  const metrics = createMetrics({ sessions: registrySessionCounts(registry, config.onlineWindowS, overrides.now) });
+  let changeStreams: ChangeStreams | null = null;
+  const metrics = createMetrics({
+    sessions: registrySessionCounts(registry, config.onlineWindowS, overrides.now),
+    feed: { latestSeq: () => registry.changes.latestSeq(), streams: () => changeStreams?.count() ?? 0 },
+  });
   const runner = instrumentRunner(overrides.runner ?? createExecaRunner({ timeoutMs: config.commandTimeoutMs }), metrics);
   const interfaceOptions = { runner, name: config.interfaceName, wgBin: config.wgBin, ipBin: config.ipBin, netns: config.netns };
   const wireguard = createWireGuardInterface(interfaceOptions);
@@ -132,7 +136,6 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     ],
   });
   const authenticate = overrides.authenticate ?? createAuthenticator({ config, log, extraTokens: overrides.tokens });
-  let changeStreams: ChangeStreams | null = null;
   const app = createApp({
     handleGraphQL: graphql.handle,
     authenticate,

@@ -142,10 +142,15 @@ describe('SSE change stream', () => {
     expect((await h.gql(`{ changes(first: 500) { nodes { kind } } }`)).body.data.changes.nodes).toHaveLength(20);
   });
 
-  it('ends open streams when the agent stops', async () => {
+  it('ends open streams when the agent stops, and counts them in the metrics meanwhile', async () => {
     const h = createHarness();
+    await seedDevice(h, 1, 1, []);
     const sse = sseReader(await open(h));
     expect(h.agent.changeStreams()!.count()).toBe(1);
+    const metrics = await h.app.request('/metrics', { headers: { authorization: `Bearer ${READ_TOKEN}` } });
+    const text = await metrics.text();
+    expect(text).toMatch(/^wgnode_change_streams 1$/m);
+    expect(text).toMatch(/^wgnode_changes_last_seq 1$/m);
     await h.agent.stop();
     await sse.until(() => false);
     expect(sse.ended()).toBe(true);
