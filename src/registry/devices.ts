@@ -47,18 +47,18 @@ export function createDeviceStore(db: Db, changes: ChangeLog) {
     get: (userId: number, deviceId: number): Device | undefined => get.get(userId, deviceId),
     listByUser: (userId: number): Device[] => byUser.all(userId),
     countActive: (userId: number): number => countActive.get(userId) ?? 0,
-    insert(row: { userId: number; deviceId: number; now: number; by: string }): void {
+    insert: (row: { userId: number; deviceId: number; now: number; by: string }): void => {
       insert.run(row);
       changes.append({ at: row.now, kind: 'DEVICE_ACTIVATED', userId: row.userId, deviceId: row.deviceId, actor: row.by, detail: CREATED });
     },
     /** Returns false when the device was not DEACTIVATED (someone else won the race). */
-    activate(row: { userId: number; deviceId: number; now: number; by: string }): boolean {
+    activate: (row: { userId: number; deviceId: number; now: number; by: string }): boolean => {
       if (activate.run(row).changes !== 1) return false;
       changes.append({ at: row.now, kind: 'DEVICE_ACTIVATED', userId: row.userId, deviceId: row.deviceId, actor: row.by });
       return true;
     },
     /** Returns false when the device was not ACTIVE (someone else won the race). */
-    deactivate(row: { userId: number; deviceId: number; now: number; by: string; reason: string | null }): boolean {
+    deactivate: (row: { userId: number; deviceId: number; now: number; by: string; reason: string | null }): boolean => {
       if (deactivate.run(row).changes !== 1) return false;
       changes.append({ at: row.now, kind: 'DEVICE_DEACTIVATED', userId: row.userId, deviceId: row.deviceId, actor: row.by, reason: row.reason });
       return true;
