@@ -16,6 +16,8 @@ import { createServerInfoModule } from './graphql/modules/server-info.js';
 import { createAuditModule } from './graphql/modules/audit.js';
 import { createUnknownPeersModule } from './graphql/modules/unknown-peers.js';
 import { createDrainModule } from './graphql/modules/drain.js';
+import { createChangesModule } from './graphql/modules/changes.js';
+import { mountChangeStream, type ChangeStreamOptions, type ChangeStreams } from './feed/stream.js';
 import { mountGraphiQL } from './ide/graphiql.js';
 import { createMetrics, instrumentRunner, listenForMetrics, mountMetrics, observeRequests, type MetricsListener, type SessionCounts } from './metrics/index.js';
 import { createReadiness } from './health.js';
@@ -45,6 +47,8 @@ export interface AgentOverrides {
   tokens?: readonly StaticToken[];
   /** Sees every reconcile report (metrics). */
   onReconcileReport?: (report: ReconcileReport) => void;
+  /** The SSE change stream's timings (tests): keep-alive and slow-consumer timeout. */
+  changeStream?: Pick<ChangeStreamOptions, 'keepAliveMs' | 'writeTimeoutMs' | 'maxStreams'>;
 }
 
 /** What start() brought up. */
@@ -74,9 +78,11 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
   });
   // WAL checkpoints (and their fsyncs) in a worker thread, not at the end of a request's commit.
   const checkpointer = registry.startWalCheckpointer({ log });
+  let changeStreams: ChangeStreams | null = null;
   const metrics = createMetrics({
     sessions: registrySessionCounts(registry, config.onlineWindowS, overrides.now),
     draining: () => readDrainState(registry) !== null,
+    feed: { latestSeq: () => registry.changes.latestSeq(), streams: () => changeStreams?.count() ?? 0 },
   });
   const rawRunner = overrides.runner ?? createExecaRunner({ timeoutMs: config.commandTimeoutMs });
   const runner = instrumentRunner(rawRunner, metrics);
@@ -121,7 +127,13 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     },
   });
   // Old ENDED sessions and audit rows, pruned in small batches in the background (start()/stop()).
-  const retention = createHistoryRetention({ registry, log, retentionDays: config.historyRetentionDays, now: overrides.now });
+  const retention = createHistoryRetention({
+    registry,
+    log,
+    retentionDays: config.historyRetentionDays,
+    changesRetention: config.changesRetention,
+    now: overrides.now,
+  });
   const node: NodeInfoSource = {
     interface: config.interfaceName,
     address: formatIpv4(config.interfaceAddress),
@@ -149,6 +161,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
       createAuditModule({ registry }),
       createUnknownPeersModule({ reconciler, registry, now: overrides.now }),
       createDrainModule({ service, registry }),
+      createChangesModule({ registry, onlineWindowS: config.onlineWindowS, now: overrides.now }),
     ],
   });
   const authenticate = overrides.authenticate ?? createAuthenticator({ config, log, extraTokens: overrides.tokens });
@@ -161,6 +174,8 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     observe: observeRequests({ log, metrics }),
     routes: (routes) => {
       mountMetrics(routes, { authenticate, metrics });
+      // The change feed live over SSE (read scope), beside /graphql.
+      changeStreams = mountChangeStream(routes, { registry, authenticate, log, ...overrides.changeStream });
       if (config.graphiql) mountGraphiQL(routes);
     },
   });
@@ -202,6 +217,8 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     // Stop accepting requests (in-flight ones finish), then the background work, then the
     // registry they all write to.
     await metricsListener?.close();
+    // Open change streams would hold the HTTP server open: end them (clients resume from their cursor).
+    changeStreams?.closeAll();
     await http?.close();
     await socket?.close();
     await reconciler.stop();
@@ -245,6 +262,8 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     app,
     /** The composed GraphQL schema (scripts/print-schema.ts publishes it as schema.graphql). */
     schema: graphql.schema,
+    /** The open SSE change streams (count, closeAll). */
+    changeStreams: () => changeStreams,
     /** Reads the interface's public key and listen port: one reconcile pass (kept for callers that only want the info). */
     async refreshInterfaceInfo(): Promise<void> {
       await reconciler.runOnce();

@@ -56,6 +56,8 @@ export interface Config {
   tls: TlsFiles | null;
   /** ENDED sessions and audit rows older than this are pruned in the background; 0 = keep forever. */
   historyRetentionDays: number;
+  /** Change-feed rows kept (the newest); 0 = keep every row. */
+  changesRetention: number;
   /** SIGTERM: how long in-flight requests and queued peer changes get before the process exits anyway. */
   shutdownTimeoutMs: number;
   /** A freed tunnel address is not handed out again for this long unless nothing else is free; 0 = off. */
@@ -139,6 +141,7 @@ export function loadConfig(env: Env = process.env): Config {
     graphiql: read(env, 'WGNODE_GRAPHIQL', 'false', boolean),
     tls,
     historyRetentionDays: read(env, 'WGNODE_HISTORY_RETENTION_DAYS', '90', (v) => integer(v, 0, 36_500)),
+    changesRetention: read(env, 'WGNODE_CHANGES_RETENTION', '1000000', (v) => integer(v, 0, 1_000_000_000)),
     shutdownTimeoutMs: read(env, 'WGNODE_SHUTDOWN_TIMEOUT_MS', '10000', (v) => integer(v, 100, 600_000)),
     addressQuarantineS: read(env, 'WGNODE_ADDRESS_QUARANTINE_S', '300', (v) => integer(v, 0, 86_400)),
     // Off unless asked for: only a node that does NAT (or forwards) has entries worth deleting.

@@ -18,7 +18,13 @@ const CLAUSE_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000];
 
 const REPAIR_KINDS = ['removed_unknown_peer', 'finished_intent', 'restored_peer', 'ended_idle_session'] as const;
 
-export function createMetrics(options: { sessions: SessionCounts; draining?: () => boolean; defaultMetrics?: boolean }) {
+/** The change feed, read when scraped: its last seq and the SSE streams open. */
+export interface FeedCounts {
+  latestSeq(): number;
+  streams(): number;
+}
+
+export function createMetrics(options: { sessions: SessionCounts; draining?: () => boolean; feed?: FeedCounts; defaultMetrics?: boolean }) {
   const registry = new Registry();
   // The standard process_* and nodejs_* names, unprefixed: the common dashboards look for them.
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
@@ -102,6 +108,11 @@ export function createMetrics(options: { sessions: SessionCounts; draining?: () 
   scrapedGauge('wgnode_sessions_online', 'ACTIVE sessions with a handshake inside the online window.', () => sessions.online());
   const draining = options.draining;
   if (draining) scrapedGauge('wgnode_draining', '1 while the node is draining (refuses new connects), else 0.', () => (draining() ? 1 : 0));
+  const { feed } = options;
+  if (feed) {
+    scrapedGauge('wgnode_changes_last_seq', 'The change feed\'s last seq: it grows by one per state change (rate() of it is changes per second).', () => feed.latestSeq());
+    scrapedGauge('wgnode_change_streams', 'SSE change streams open (GET /changes/stream).', () => feed.streams());
+  }
 
   // Label children cached per (operation, outcome): the request path then allocates nothing for labels.
   const requestChildren = new Map<string, Map<string, Histogram.Internal<'operation' | 'outcome'>>>();

@@ -102,7 +102,14 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     }
     const idleTimeoutS = startedMono < holdIdleUntil ? 0 : options.idleTimeoutS;
     try {
-      const dump = await options.wireguard.dump();
+      let dump: Awaited<ReturnType<typeof options.wireguard.dump>>;
+      try {
+        dump = await options.wireguard.dump();
+      } catch (error) {
+        recordInterface(false, describe(error));
+        throw error;
+      }
+      recordInterface(true);
       info = { publicKey: dump.publicKey, listenPort: dump.listenPort };
       report.peersOnInterface = dump.peers.length;
       const iface = { name: options.wireguard.name, publicKey: dump.publicKey };
@@ -123,7 +130,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       report.massRemovalHeld = decision.massHeld;
       report.interfaceOwned = owned;
       const unknownRemoval = order?.kind === 'purge' ? { actor: order.actor, action: 'purge-unmanaged-peer' } : undefined;
-      const outcome = await applyPlan({ registry, peers: options.peers, now, idleTimeoutS, unknownRemoval, conntrack: options.conntrack }, plan, counts);
+      const outcome = await applyPlan({ registry, peers: options.peers, now, idleTimeoutS, unknownRemoval, conntrack: options.conntrack, onlineWindowS: options.onlineWindowS }, plan, counts);
       if (outcome.bookkeepingError !== null) {
         report.bookkeepingError = describe(outcome.bookkeepingError);
         log.warn({ err: outcome.bookkeepingError }, 'recording handshakes and counters failed; enforcement went ahead');
@@ -190,6 +197,15 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       );
     }
     lastHeld = held;
+  }
+
+  /** The feed's INTERFACE_LOST / INTERFACE_BACK: a row when the dump's answer differs from the last one recorded. */
+  function recordInterface(up: boolean, reason: string | null = null): void {
+    try {
+      registry.transaction(() => registry.changes.recordInterface(up, now(), reason));
+    } catch (error) {
+      log.warn({ err: error }, 'could not record the interface state in the change feed');
+    }
   }
 
   function finish(report: ReconcileReport, startedMono: number): void {

@@ -4,6 +4,7 @@
 import { RECONCILER_ACTOR } from '../actors.js';
 import type { LiveActivity, Registry } from '../registry/index.js';
 import type { ConntrackFlusher } from '../wireguard/conntrack.js';
+import { onlineSince } from '../registry/online.js';
 import type { PeerChanges } from '../wireguard/peer-changes.js';
 import { allowedIpsOf } from '../net.js';
 import type { ReconcilePlan } from './plan.js';
@@ -22,6 +23,8 @@ export interface RepairDeps {
   unknownRemoval?: { actor: string; action: string };
   /** Revoked addresses' conntrack entries (WGNODE_CONNTRACK); absent = off. */
   conntrack?: ConntrackFlusher;
+  /** The online window: with it, each pass writes the feed's SESSION_ONLINE / SESSION_OFFLINE rows. */
+  onlineWindowS?: number;
 }
 
 export interface RepairCounts {
@@ -76,6 +79,7 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
         counts.endedIdleSessions = plan.idle.length;
         for (const key of plan.unknownKeys) {
           registry.audit.record({ at, ...unknownRemoval, outcome: 'ok', detail: JSON.stringify({ publicKey: key }) });
+          registry.changes.append({ at, kind: 'PEER_REMOVED', actor: unknownRemoval.actor, detail: JSON.stringify({ publicKey: key }) });
           // A connect may have claimed this key after we read the registry: its peer must come back.
           const owner = registry.sessions.liveByKey(key);
           if (owner?.status === 'ACTIVE') reowned.push(owner);
@@ -108,7 +112,10 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
       if (stale.length > 0) await deps.peers.removePeers(stale);
       if (readd.length > 0) await deps.peers.addPeers(readd.map((s) => ({ publicKey: s.publicKey, allowedIps: allowedIpsOf(s) })));
       registry.transaction(() => {
-        for (const s of restored) audit(deps, 'restore-peer', s, 'ok');
+        for (const s of restored) {
+          audit(deps, 'restore-peer', s, 'ok');
+          registry.changes.append({ at: deps.now(), kind: 'PEER_RESTORED', userId: s.userId, deviceId: s.deviceId, sessionId: s.id, actor: RECONCILER_ACTOR });
+        }
       });
       counts.restoredPeers = restored.length;
     } catch (error) {
@@ -121,6 +128,11 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
   try {
     await recordHandshakesInSlices(registry, plan.handshakes);
     counts.handshakesRecorded = plan.handshakes.length;
+    // The feed's online/offline rows follow the handshakes just written (and windows that passed).
+    if (deps.onlineWindowS !== undefined) {
+      const at = deps.now();
+      registry.transaction(() => registry.sessions.sweepPresence(onlineSince(at, deps.onlineWindowS!), at));
+    }
     return { error: failure, bookkeepingError: null };
   } catch (error) {
     return { error: failure, bookkeepingError: error };

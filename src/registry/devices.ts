@@ -1,4 +1,5 @@
 // users and devices. A device row is never deleted: deactivation keeps who, when and why.
+import type { ChangeLog } from './changes.js';
 import type { Db } from './database.js';
 
 export type DeviceStatus = 'ACTIVE' | 'DEACTIVATED';
@@ -19,7 +20,7 @@ const COLUMNS = `user_id AS userId, device_id AS deviceId, status, created_at AS
   activated_at AS activatedAt, activated_by AS activatedBy, deactivated_at AS deactivatedAt,
   deactivated_by AS deactivatedBy, deactivation_reason AS deactivationReason`;
 
-export function createDeviceStore(db: Db) {
+export function createDeviceStore(db: Db, changes: ChangeLog) {
   const userExists = db.prepare<[number], { one: 1 }>('SELECT 1 AS one FROM users WHERE id = ?').pluck();
   const insertUser = db.prepare<[number, number]>('INSERT OR IGNORE INTO users (id, created_at) VALUES (?, ?)');
   const get = db.prepare<[number, number], Device>(`SELECT ${COLUMNS} FROM devices WHERE user_id = ? AND device_id = ?`);
@@ -54,12 +55,22 @@ export function createDeviceStore(db: Db) {
     get: (userId: number, deviceId: number): Device | undefined => get.get(userId, deviceId),
     listByUser: (userId: number): Device[] => byUser.all(userId),
     countActive: (userId: number): number => countActive.get(userId) ?? 0,
-    insert: (row: { userId: number; deviceId: number; now: number; by: string }): void => void insert.run(row),
+    insert: (row: { userId: number; deviceId: number; now: number; by: string }): void => {
+      insert.run(row);
+      changes.append({ at: row.now, kind: 'DEVICE_ACTIVATED', userId: row.userId, deviceId: row.deviceId, actor: row.by, detail: CREATED });
+    },
     /** Returns false when the device was not DEACTIVATED (someone else won the race). */
-    activate: (row: { userId: number; deviceId: number; now: number; by: string }): boolean => activate.run(row).changes === 1,
+    activate: (row: { userId: number; deviceId: number; now: number; by: string }): boolean => {
+      if (activate.run(row).changes !== 1) return false;
+      changes.append({ at: row.now, kind: 'DEVICE_ACTIVATED', userId: row.userId, deviceId: row.deviceId, actor: row.by });
+      return true;
+    },
     /** Returns false when the device was not ACTIVE (someone else won the race). */
-    deactivate: (row: { userId: number; deviceId: number; now: number; by: string; reason: string | null }): boolean =>
-      deactivate.run(row).changes === 1,
+    deactivate: (row: { userId: number; deviceId: number; now: number; by: string; reason: string | null }): boolean => {
+      if (deactivate.run(row).changes !== 1) return false;
+      changes.append({ at: row.now, kind: 'DEVICE_DEACTIVATED', userId: row.userId, deviceId: row.deviceId, actor: row.by, reason: row.reason });
+      return true;
+    },
     /**
      * Devices that are ACTIVE or still have live peers (an unconfirmed removal), after the given
      * key in key order, at most `limit`: what a complete desired-state sync must look at.
@@ -68,5 +79,7 @@ export function createDeviceStore(db: Db) {
       enforcedPage.all(after?.userId ?? 0, after?.deviceId ?? 0, limit),
   };
 }
+
+const CREATED = JSON.stringify({ created: true });
 
 export type DeviceStore = ReturnType<typeof createDeviceStore>;

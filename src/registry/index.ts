@@ -4,9 +4,11 @@ import type { Logger } from '../logger.js';
 import { ipv6Beside, type Cidr, type Cidr6 } from '../net.js';
 import { AddressPool } from './address-pool.js';
 import { createAuditStore } from './audit.js';
+import { createChangeLog } from './changes.js';
 import { startWalCheckpointer, type Checkpointer } from './checkpointer.js';
 import { openDatabase, type SyncMode } from './database.js';
 import { createDeviceStore } from './devices.js';
+import { createSnapshotReader } from './feed-snapshot.js';
 import { RegistryUnavailableError } from './errors.js';
 import { createGroupCommit } from './group-commit.js';
 import { createIdempotencyStore } from './idempotency.js';
@@ -25,6 +27,10 @@ export interface Registry {
   idempotency: ReturnType<typeof createIdempotencyStore>;
   /** Which interface this registry manages and the peers the operator adopted on it. */
   ownership: ReturnType<typeof createOwnershipStore>;
+  /** The change feed: one row per state change, appended by the stores that make them (src/registry/changes.ts). */
+  changes: ReturnType<typeof createChangeLog>;
+  /** Pages of the node's state, each with the feed seq it is consistent with (snapshot-then-changes). */
+  feedSnapshot: ReturnType<typeof createSnapshotReader>;
   /** This registry's random id (node_state registry_id), made with the database; a backup keeps it. */
   identity(): string;
   /** Runs fn in one IMMEDIATE transaction: it takes the write lock up front, so two writers never interleave. */
@@ -80,23 +86,31 @@ export function openRegistry(options: RegistryOptions): Registry {
     : [];
   const pool = new AddressPool(options.pool, options.interfaceAddress, liveAddresses, { quarantineMs, quarantined });
   const { pool6 } = options;
-  const sessions = createSessionStore(db, pool, pool6 ? (address) => ipv6Beside(options.pool, pool6, address) : null);
+  const changes = createChangeLog(db);
+  const sessions = createSessionStore(db, pool, changes, pool6 ? (address) => ipv6Beside(options.pool, pool6, address) : null);
   const ping = db.prepare('SELECT 1');
   const ownership = createOwnershipStore(db);
+  const state = createNodeStateStore(db);
   const registry: Registry = {
-    devices: createDeviceStore(db),
+    devices: createDeviceStore(db, changes),
     sessions,
     audit: createAuditStore(db),
-    state: createNodeStateStore(db),
+    state,
     ownership,
     identity: () => ownership.registryId(),
     idempotency: createIdempotencyStore(db),
+    changes,
+    feedSnapshot: createSnapshotReader(db, changes.latestSeq),
     transaction(fn) {
       // The address pool follows the transaction: a rollback (here, or of a nested savepoint) undoes its changes.
       const mark = pool.mark();
       try {
         const result = db.transaction(fn).immediate();
-        if (!db.inTransaction) pool.commit();
+        if (!db.inTransaction) {
+          pool.commit();
+          // Followers of the feed wake after the commit, never inside it.
+          changes.committed();
+        }
         return result;
       } catch (error) {
         pool.undoTo(mark);
@@ -135,3 +149,4 @@ export type { Checkpointer } from './checkpointer.js';
 export { RegistryUnavailableError };
 export type { Snapshot } from './snapshot.js';
 export type { IdempotencyRecord, StoredAnswer } from './idempotency.js';
+export type { Change } from './changes.js';

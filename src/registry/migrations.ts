@@ -122,4 +122,30 @@ export const MIGRATIONS: readonly string[] = [
   -- Until now rx_bytes/tx_bytes were the last reading: that is what was seen, not new traffic.
   UPDATE sessions SET rx_seen = rx_bytes, tx_seen = tx_bytes WHERE status <> 'ENDED';
   `,
+  // Issue 13: the change feed (src/registry/changes.ts). registry_id is random, made with the
+  // database (the same row and statement as the first-start work: INSERT OR IGNORE, so either may
+  // create it). feed_epoch is the feed's own identity: a backup copy gets a new one
+  // (src/registry/snapshot.ts), so a restored registry refuses the cursors of the one it replaced.
+  // sessions.feed_online is the online state the feed last reported for a live session.
+  `
+  INSERT OR IGNORE INTO node_state (key, value) VALUES ('registry_id', '"' || lower(hex(randomblob(16))) || '"');
+  INSERT OR IGNORE INTO node_state (key, value) VALUES ('feed_epoch', '"' || lower(hex(randomblob(8))) || '"');
+
+  CREATE TABLE changes (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    at         INTEGER NOT NULL,
+    kind       TEXT    NOT NULL,
+    user_id    INTEGER,
+    device_id  INTEGER,
+    session_id INTEGER,
+    actor      TEXT,
+    reason     TEXT,
+    detail     TEXT
+  );
+
+  ALTER TABLE sessions ADD COLUMN feed_online INTEGER NOT NULL DEFAULT 0;
+  -- The reconciler's presence sweep reads only the candidates for each transition.
+  CREATE INDEX sessions_feed_offline ON sessions (last_handshake_at) WHERE status = 'ACTIVE' AND feed_online = 0;
+  CREATE INDEX sessions_feed_online  ON sessions (last_handshake_at) WHERE feed_online = 1;
+  `,
 ];

@@ -8,10 +8,12 @@ import type { Registry } from './index.js';
 const DAY_MS = 86_400_000;
 
 export interface RetentionOptions {
-  registry: Pick<Registry, 'transaction' | 'sessions' | 'audit'>;
+  registry: Pick<Registry, 'transaction' | 'sessions' | 'audit'> & Partial<Pick<Registry, 'changes'>>;
   log: Logger;
-  /** 0 = keep forever (the job never runs). */
+  /** 0 = keep forever. */
   retentionDays: number;
+  /** Change-feed rows kept, the newest (WGNODE_CHANGES_RETENTION); 0 or absent = keep every row. */
+  changesRetention?: number;
   /** Between prunes (default 10 minutes). */
   intervalMs?: number;
   /** Rows per transaction (default 500). */
@@ -27,7 +29,9 @@ export interface PruneResult {
 export interface HistoryRetention {
   /** One prune to the end: every expired row, in batches. Rejects only if the registry fails. */
   runOnce(): Promise<PruneResult>;
-  /** A prune now, then one every interval (no-op with retentionDays 0). */
+  /** The change feed's rows beyond the newest changesRetention, in batches; how many went. */
+  pruneChanges(): Promise<number>;
+  /** A prune now, then one every interval (no-op when nothing is pruned: retentionDays and changesRetention 0). */
   start(): void;
   /** Stops the timer and waits for a prune in progress to finish its batch. */
   stop(): Promise<void>;
@@ -43,6 +47,8 @@ export function createHistoryRetention(options: RetentionOptions): HistoryRetent
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> | null = null;
   let stopped = false;
+
+  const changesRetention = options.changesRetention ?? 0;
 
   async function drain(prune: (before: number, limit: number) => number, before: number): Promise<number> {
     let total = 0;
@@ -66,18 +72,29 @@ export function createHistoryRetention(options: RetentionOptions): HistoryRetent
     return result;
   }
 
+  async function pruneChanges(): Promise<number> {
+    const { changes } = registry;
+    if (changesRetention === 0 || !changes) return 0;
+    // By count, not age: the feed's size stays bounded however busy the node is.
+    const pruned = await drain((keep, limit) => changes.prune(keep, limit), changesRetention);
+    if (pruned) log.info({ changes: pruned, changesRetention }, 'change feed retention: pruned old rows');
+    return pruned;
+  }
+
   function tick(): void {
     if (running || stopped) return;
     // A failed prune (busy, disk full, closed registry) is logged and retried next interval, never thrown from a timer.
     running = runOnce()
+      .then(pruneChanges)
       .catch((error: unknown) => log.warn({ err: error }, 'history retention: prune failed; retrying next interval'))
       .finally(() => (running = null));
   }
 
   return {
     runOnce,
+    pruneChanges,
     start() {
-      if (retentionDays === 0 || timer || stopped) return;
+      if ((retentionDays === 0 && changesRetention === 0) || timer || stopped) return;
       timer = setInterval(tick, intervalMs);
       timer.unref();
       tick();

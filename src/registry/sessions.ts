@@ -3,6 +3,8 @@
 // history retention (src/registry/retention.ts).
 import type { Db } from './database.js';
 import type { AddressPool } from './address-pool.js';
+import type { ChangeLog } from './changes.js';
+import { formatIpv4 } from '../net.js';
 import { NOT_ONLINE_SQL, ONLINE_SQL } from './online.js';
 import { createStatementCache } from './statement-cache.js';
 
@@ -77,7 +79,7 @@ const COLUMNS = `id, user_id AS userId, device_id AS deviceId, public_key AS pub
  * address6Of: the IPv6 address that goes with an IPv4 one (dual-stack, net.ts ipv6Beside); null
  * = IPv4 only. Derived, not allocated: unique whenever the IPv4 address is.
  */
-export function createSessionStore(db: Db, pool: AddressPool, address6Of: ((address: number) => string) | null = null) {
+export function createSessionStore(db: Db, pool: AddressPool, changes: ChangeLog, address6Of: ((address: number) => string) | null = null) {
   const prepared = createStatementCache(db);
   const get = db.prepare<[number], Session>(`SELECT ${COLUMNS} FROM sessions WHERE id = ?`);
   const liveByDevice = db.prepare<[number, number], LivePeer>(
@@ -101,12 +103,23 @@ export function createSessionStore(db: Db, pool: AddressPool, address6Of: ((addr
     `INSERT INTO sessions (user_id, device_id, public_key, address, address6, status, started_at)
      VALUES (@userId, @deviceId, @publicKey, @address, @address6, 'ACTIVE', @now)`,
   );
+  // An ending session is no longer online: its ENDING row says so, no SESSION_OFFLINE follows.
   const markEnding = db.prepare<{ id: number; now: number; reason: string | null; by: string }>(
-    `UPDATE sessions SET status = 'ENDING', ending_at = @now, end_reason = @reason, ended_by = @by
-     WHERE id = @id AND status = 'ACTIVE'`,
+    `UPDATE sessions SET status = 'ENDING', ending_at = @now, end_reason = @reason, ended_by = @by, feed_online = 0
+     WHERE id = @id AND status = 'ACTIVE' RETURNING user_id AS userId, device_id AS deviceId`,
   );
   const markEnded = db.prepare<{ id: number; now: number }>(
-    `UPDATE sessions SET status = 'ENDED', ended_at = @now WHERE id = @id AND status = 'ENDING' RETURNING address`,
+    `UPDATE sessions SET status = 'ENDED', ended_at = @now WHERE id = @id AND status = 'ENDING'
+     RETURNING address, user_id AS userId, device_id AS deviceId, end_reason AS reason, ended_by AS actor`,
+  );
+  type Transition = { id: number; userId: number; deviceId: number; lastHandshakeAt: number | null };
+  const cameOnline = db.prepare<{ since: number }, Transition>(
+    `UPDATE sessions SET feed_online = 1 WHERE status = 'ACTIVE' AND feed_online = 0 AND last_handshake_at >= @since
+     RETURNING id, user_id AS userId, device_id AS deviceId, last_handshake_at AS lastHandshakeAt`,
+  );
+  const wentOffline = db.prepare<{ since: number }, Transition>(
+    `UPDATE sessions SET feed_online = 0 WHERE feed_online = 1 AND (last_handshake_at IS NULL OR last_handshake_at < @since)
+     RETURNING id, user_id AS userId, device_id AS deviceId, last_handshake_at AS lastHandshakeAt`,
   );
   const pruneEnded = db.prepare<[number, number]>(
     `DELETE FROM sessions WHERE id IN
@@ -127,13 +140,19 @@ export function createSessionStore(db: Db, pool: AddressPool, address6Of: ((addr
     /** Live sessions with address > afterAddress, by address: lets a caller read them in slices and yield between. */
     liveActivityPage: (afterAddress: number, limit: number): LiveActivity[] => liveActivityPage.all(afterAddress, limit),
     /** Inserts an ACTIVE session with a free address; null when the pool is exhausted. Call inside a transaction. */
-    start(row: { userId: number; deviceId: number; publicKey: string; now: number }): { id: number; address: number; address6: string | null } | null {
+    start(row: { userId: number; deviceId: number; publicKey: string; now: number; by?: string }): { id: number; address: number; address6: string | null } | null {
+      const { by, ...values } = row;
       for (;;) {
         const address = pool.allocate(row.now);
         if (address === null) return null;
         const address6 = address6Of ? address6Of(address) : null;
         try {
-          return { id: Number(insert.run({ ...row, address, address6 }).lastInsertRowid), address, address6 };
+          const id = Number(insert.run({ ...values, address, address6 }).lastInsertRowid);
+          changes.append({
+            at: row.now, kind: 'SESSION_STARTED', userId: row.userId, deviceId: row.deviceId, sessionId: id, actor: by,
+            detail: JSON.stringify({ publicKey: row.publicKey, address: formatIpv4(address), address6 }),
+          });
+          return { id, address, address6 };
         } catch (error) {
           // The cache said free but the database disagrees (it is the truth): skip that address.
           // (An IPv6 clash means a live session kept an address of an earlier WGNODE_ADDRESS_POOL6.)
@@ -143,14 +162,22 @@ export function createSessionStore(db: Db, pool: AddressPool, address6Of: ((addr
     },
     /** ACTIVE → ENDING. Returns the ids that this call moved (a session already ending is not counted). */
     markEnding(ids: readonly number[], change: { now: number; reason: string | null; by: string }): number[] {
-      return ids.filter((id) => markEnding.run({ id, ...change }).changes === 1);
+      return ids.filter((id) => {
+        const row = markEnding.get({ id, ...change }) as { userId: number; deviceId: number } | undefined;
+        if (!row) return false;
+        changes.append({ at: change.now, kind: 'SESSION_ENDING', ...row, sessionId: id, actor: change.by, reason: change.reason });
+        return true;
+      });
     },
     /** ENDING → ENDED, freeing their addresses (into quarantine, from `now`). Returns how many this call moved. */
     markEnded(ids: readonly number[], now: number): number {
       let moved = 0;
       for (const id of ids) {
-        const row = markEnded.get({ id, now }) as { address: number } | undefined;
-        if (row) { pool.release(row.address, now); moved++; }
+        const row = markEnded.get({ id, now }) as { address: number; userId: number; deviceId: number; reason: string | null; actor: string | null } | undefined;
+        if (!row) continue;
+        pool.release(row.address, now);
+        moved++;
+        changes.append({ at: now, kind: 'SESSION_ENDED', userId: row.userId, deviceId: row.deviceId, sessionId: id, actor: row.actor, reason: row.reason });
       }
       return moved;
     },
@@ -158,6 +185,18 @@ export function createSessionStore(db: Db, pool: AddressPool, address6Of: ((addr
     pruneEnded: (before: number, limit: number): number => pruneEnded.run(before, limit).changes,
     recordHandshakes(updates: readonly HandshakeUpdate[]): void {
       for (const update of updates) recordHandshake.run({ ...update, rxSeen: update.rxSeen ?? null, txSeen: update.txSeen ?? null });
+    },
+    /**
+     * The feed's online/offline rows: ACTIVE sessions whose handshake entered the online window
+     * since the last sweep, and those whose window passed. Call inside a transaction, after
+     * recording handshakes. Returns how many of each.
+     */
+    sweepPresence(since: number, now: number): { online: number; offline: number } {
+      const online = cameOnline.all({ since });
+      const offline = wentOffline.all({ since });
+      for (const s of online) changes.append({ at: now, kind: 'SESSION_ONLINE', userId: s.userId, deviceId: s.deviceId, sessionId: s.id, detail: JSON.stringify({ lastHandshakeAt: s.lastHandshakeAt }) });
+      for (const s of offline) changes.append({ at: now, kind: 'SESSION_OFFLINE', userId: s.userId, deviceId: s.deviceId, sessionId: s.id, detail: JSON.stringify({ lastHandshakeAt: s.lastHandshakeAt }) });
+      return { online: online.length, offline: offline.length };
     },
     /** Keyset pagination by id, ascending. */
     list(filter: SessionFilter, limit: number, afterId: number | null): Session[] {

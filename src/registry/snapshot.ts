@@ -25,6 +25,9 @@ export async function snapshotRegistry(db: Db): Promise<Snapshot> {
     const copy = new Database(path);
     try {
       copy.pragma('journal_mode = DELETE');
+      // A restored copy is another feed: its seqs would repeat ones followers already saw, so it
+      // gets a new feed epoch and their cursors answer RESYNC_REQUIRED (src/feed/cursor.ts).
+      copy.prepare(`UPDATE node_state SET value = '"' || lower(hex(randomblob(8))) || '"' WHERE key = 'feed_epoch'`).run();
     } finally {
       copy.close();
     }

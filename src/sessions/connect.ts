@@ -65,7 +65,7 @@ export async function connectDevice(
     }
     // Draining: existing sessions (and a retry's answer above) stay; new ones go to other nodes.
     if (readDrainState(registry)) return refuse(deps, audit, errors.nodeDraining());
-    const session = registry.sessions.start({ userId, deviceId, publicKey, now });
+    const session = registry.sessions.start({ userId, deviceId, publicKey, now, by: actor });
     if (!session) return refuse(deps, audit, errors.poolExhausted());
     const auditId = registry.audit.record({ ...audit, sessionId: session.id, outcome: 'pending' });
     return { session, auditId };

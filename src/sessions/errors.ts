@@ -17,7 +17,8 @@ export type DomainCode =
   | 'REGISTRY_BUSY'
   | 'REGISTRY_UNAVAILABLE'
   | 'RECONCILE_FAILED'
-  | 'NODE_DRAINING';
+  | 'NODE_DRAINING'
+  | 'RESYNC_REQUIRED';
 
 export class DomainError extends Error {
   override name = 'DomainError';
@@ -59,6 +60,8 @@ export const errors = {
     new DomainError('REGISTRY_UNAVAILABLE', 'The node registry could not save the change (nothing was changed); retry the request', 503, { cause }),
   nodeDraining: () =>
     new DomainError('NODE_DRAINING', 'This node is draining and accepts no new sessions; connect the device to another node', 503),
+  resyncRequired: (why: string) =>
+    new DomainError('RESYNC_REQUIRED', `The cursor cannot be followed on this node (${why}); start again from a snapshot`),
   peerAddFailed: (cause: unknown) =>
     new DomainError('PEER_ADD_FAILED', 'WireGuard did not accept the peer; no session was started', 503, { cause }),
   reconcileFailed: (reason: string | null) =>

@@ -41,6 +41,25 @@ export type DeviceStateInput = {
   status: DeviceStatus;
 };
 
+export type ChangeKind =
+  | 'DEVICE_ACTIVATED'
+  | 'DEVICE_DEACTIVATED'
+  | 'SESSION_STARTED'
+  | 'SESSION_ENDING'
+  | 'SESSION_ENDED'
+  /** The session's handshake entered the online window (seen by the reconciler). */
+  | 'SESSION_ONLINE'
+  /** The online window passed without a handshake. */
+  | 'SESSION_OFFLINE'
+  /** The reconciler removed a peer no session owns (publicKey says which). */
+  | 'PEER_REMOVED'
+  /** The reconciler put an ACTIVE session's missing peer back. */
+  | 'PEER_RESTORED'
+  /** The reconciler could not read the interface. */
+  | 'INTERFACE_LOST'
+  /** The interface answers again after INTERFACE_LOST. */
+  | 'INTERFACE_BACK';
+
 export type SessionFieldsFragment = { id: string, userId: number, deviceId: number, publicKey: string, address: string, allowedIps: string, status: SessionStatus, startedAt: string, endedAt?: string | null, endReason?: string | null, online: boolean, lastHandshakeAt?: string | null, rxBytes: number, txBytes: number };
 
 export type DeviceFieldsFragment = { userId: number, deviceId: number, status: DeviceStatus, activatedAt: string, deactivatedAt?: string | null, deactivatedBy?: string | null, deactivationReason?: string | null };
@@ -150,7 +169,7 @@ export type ReconcileReportQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type ReconcileReportQuery = { reconcileReport?: { at: string, durationMs: number, ok: boolean, error?: string | null, peersOnInterface: number, removedUnknownPeers: number, finishedIntents: number, restoredPeers: number, endedIdleSessions: number, handshakesRecorded: number } | null };
 
-export type ChangeFieldsFragment = { cursor: string, kind: string, at: string, userId?: number | null, deviceId?: number | null, sessionId?: string | null, actor?: string | null, reason?: string | null };
+export type ChangeFieldsFragment = { cursor: string, kind: ChangeKind, at: string, userId?: number | null, deviceId?: number | null, sessionId?: string | null, actor?: string | null, reason?: string | null };
 
 export type ChangesQueryVariables = Exact<{
   after?: InputMaybe<Scalars['String']['input']>;
@@ -158,7 +177,7 @@ export type ChangesQueryVariables = Exact<{
 }>;
 
 
-export type ChangesQuery = { changes: { nodes: Array<{ cursor: string, kind: string, at: string, userId?: number | null, deviceId?: number | null, sessionId?: string | null, actor?: string | null, reason?: string | null }>, pageInfo: { hasNextPage: boolean, endCursor?: string | null } } };
+export type ChangesQuery = { changes: { nodes: Array<{ cursor: string, kind: ChangeKind, at: string, userId?: number | null, deviceId?: number | null, sessionId?: string | null, actor?: string | null, reason?: string | null }>, pageInfo: { hasNextPage: boolean, endCursor?: string | null } } };
 
 export type SyncDevicesMutationVariables = Exact<{
   items: Array<DeviceStateInput> | DeviceStateInput;
