@@ -13,7 +13,7 @@ export function encodeCursor(kind: CursorKind, id: number): string {
   return Buffer.from(`${kind}:${id}`).toString('base64url');
 }
 
-export function decodeCursor(kind: CursorKind, cursor: string): number | null {
+function decodeCursor(kind: CursorKind, cursor: string): number | null {
   const match = /^([a-z]+):(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   return match && match[1] === kind ? Number(match[2]) : null;
 }

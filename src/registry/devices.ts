@@ -1,7 +1,7 @@
 // users and devices. A device row is never deleted: deactivation keeps who, when and why.
 import type { Db } from './database.js';
 
-export type DeviceStatus = 'ACTIVE' | 'DEACTIVATED';
+type DeviceStatus = 'ACTIVE' | 'DEACTIVATED';
 
 export interface Device {
   userId: number;
@@ -54,5 +54,3 @@ export function createDeviceStore(db: Db) {
       deactivate.run(row).changes === 1,
   };
 }
-
-export type DeviceStore = ReturnType<typeof createDeviceStore>;

@@ -105,11 +105,9 @@ export function openRegistry(options: { path: string; pool: Cidr; interfaceAddre
   return registry;
 }
 
-export type { Device, DeviceStatus } from './devices.js';
+export type { Device } from './devices.js';
 export type { Session, SessionStatus, SessionFilter, LivePeer, LiveActivity, HandshakeUpdate } from './sessions.js';
 export type { AuditEntry, AuditRow, AuditFilter } from './audit.js';
 export type { KeptPeer } from './ownership.js';
-export type { Checkpointer } from './checkpointer.js';
 export { RegistryUnavailableError };
-export type { Snapshot } from './snapshot.js';
-export type { IdempotencyRecord, StoredAnswer } from './idempotency.js';
+export type { IdempotencyRecord } from './idempotency.js';

@@ -17,7 +17,7 @@ import { execa, type ResultPromise } from 'execa';
 
 export interface KeyPair { privateKey: string; publicKey: string }
 
-export interface WgInterface {
+interface WgInterface {
   ns: string; iface: string; publicKey: string; listenPort: number;
   /** Public keys currently on the interface. */
   peers(): Promise<string[]>;
@@ -75,7 +75,7 @@ export function privilegeProblem(): string | null {
 }
 
 let seq = 0;
-export function uniqueName(prefix: string): string {
+function uniqueName(prefix: string): string {
   // threadId keeps names apart when test files run in worker threads of one process.
   const tid = threadId === 0 ? '' : `t${threadId.toString(36)}`;
   return `${prefix}${process.pid.toString(36)}${tid}${(seq++).toString(36)}`;
@@ -195,7 +195,7 @@ async function launchWireguardGo(ns: string, iface: string): Promise<Daemon> {
   }
 }
 
-export async function startWgInterface(opts: {
+async function startWgInterface(opts: {
   ns: string; iface?: string; address: string; listenPort: number; keyPair?: KeyPair;
 }): Promise<WgInterface> {
   const { ns, address, listenPort } = opts;

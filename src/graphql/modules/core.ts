@@ -11,7 +11,7 @@ import type { GraphQLContext } from '../handler.js';
 import { MAX_PAGE_SIZE, readPageArgs, toConnection } from '../paging.js';
 import { deviceView, sessionView } from '../views.js';
 
-export const typeDefs = /* GraphQL */ `
+const typeDefs = /* GraphQL */ `
   enum SessionStatus {
     "The peer is on the interface."
     ACTIVE
