@@ -50,7 +50,8 @@ export interface Testbed {
   teardown(): Promise<void>;
 }
 
-const SOCKET_DIR = '/var/run/wireguard';
+/** Where wireguard-go puts its UAPI sockets. */
+export const SOCKET_DIR = '/var/run/wireguard';
 const NODE_PORT = 51820;
 
 export function generateKeyPair(): KeyPair {
