@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { startServer, type RunningAgent } from '../src/server.js';
 import { createLogger } from '../src/logger.js';
-import { createTestbed, generateKeyPair, privilegeProblem, type Testbed } from '../src/testbed/index.js';
+import { createTestbed, DEACTIVATE, DISCONNECT, generateKeyPair, privilegeProblem, type Testbed } from '../src/testbed/index.js';
 
 const selfTest = process.argv.includes('--self-test');
 const port = Number(process.env.WGNODE_PORT ?? (selfTest ? 0 : 8080));
@@ -119,10 +119,10 @@ The operator's view (the wgnode CLI over the local socket, no token):
   node dist/src/cli/main.js sessions --socket ${o.socket}
 ` : ''}
 Disconnect user 12345's device 67890 (the contract's request, as published):
-${curl('mutation disconnectByUserIdAndDeviceId($userId: Int!, $deviceId: Int!) { disconnectByUserIdAndDeviceId(userId: $userId, deviceId: $deviceId) }')}
+${curl(DISCONNECT)}
 
 Deactivate it:
-${curl('mutation deactivateDevice($userId: Int!, $deviceId: Int!) { deactivateDevice(userId: $userId, deviceId: $deviceId) }')}
+${curl(DEACTIVATE)}
 
 List sessions:
 curl -s -X POST ${o.url} -H "Content-Type: application/json" -H "Authorization: Bearer ${o.token}" \\
@@ -135,15 +135,13 @@ Press Ctrl-C to stop; the namespaces and the database are removed.
 type Gql = (query: string, variables?: Record<string, unknown>) => Promise<{ status: number; text: string }>;
 
 async function runSelfTest(gql: Gql, testbed: Testbed, tunnelUp: boolean): Promise<number> {
-  const disconnect = `mutation disconnectByUserIdAndDeviceId($userId: Int!, $deviceId: Int!) { disconnectByUserIdAndDeviceId(userId: $userId, deviceId: $deviceId) }`;
-  const deactivate = `mutation deactivateDevice($userId: Int!, $deviceId: Int!) { deactivateDevice(userId: $userId, deviceId: $deviceId) }`;
   const vars = { userId: 12345, deviceId: 67890 };
   const peersBefore = (await testbed.node.peers()).length;
   const checks: Array<[string, { status: number; text: string }, number, string]> = [
-    ['disconnect', await gql(disconnect, vars), 200, '{"data":{"disconnectByUserIdAndDeviceId":true}}'],
-    ['disconnect again', await gql(disconnect, vars), 400, '{"errors":[{"message":"No active session found for this user and device combination","path":["disconnectByUserIdAndDeviceId"],"extensions":{"code":"SESSION_NOT_FOUND"}}],"data":null}'],
-    ['deactivate', await gql(deactivate, vars), 200, '{"data":{"deactivateDevice":true}}'],
-    ['deactivate again', await gql(deactivate, vars), 400, '{"errors":[{"message":"Device not found or already deactivated","path":["deactivateDevice"],"extensions":{"code":"DEVICE_NOT_FOUND"}}],"data":null}'],
+    ['disconnect', await gql(DISCONNECT, vars), 200, '{"data":{"disconnectByUserIdAndDeviceId":true}}'],
+    ['disconnect again', await gql(DISCONNECT, vars), 400, '{"errors":[{"message":"No active session found for this user and device combination","path":["disconnectByUserIdAndDeviceId"],"extensions":{"code":"SESSION_NOT_FOUND"}}],"data":null}'],
+    ['deactivate', await gql(DEACTIVATE, vars), 200, '{"data":{"deactivateDevice":true}}'],
+    ['deactivate again', await gql(DEACTIVATE, vars), 400, '{"errors":[{"message":"Device not found or already deactivated","path":["deactivateDevice"],"extensions":{"code":"DEVICE_NOT_FOUND"}}],"data":null}'],
   ];
   const peersAfter = (await testbed.node.peers()).length;
   let failed = tunnelUp ? 0 : 1;

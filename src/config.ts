@@ -7,6 +7,10 @@ import { ipv6Beside, parseCidr, parseCidr6, type Cidr, type Cidr6 } from './net.
 import { DEFAULT_MAX_UNKNOWN_REMOVALS } from './reconcile/ownership.js';
 import { isPublicKey } from './wireguard/keys.js';
 
+/** The registry, relative to the working directory; the operator's socket sits beside it. */
+const DEFAULT_DB_PATH = './data/wgnode.db';
+const SOCKET_FILE = 'wgnode.sock';
+
 export interface Config {
   host: string;
   port: number;
@@ -107,7 +111,7 @@ export function loadConfig(env: Env = process.env): Config {
     // agent is meant to be reached over the network, so it binds every IPv4 interface.
     host: read(env, 'WGNODE_HOST', tls ? '0.0.0.0' : '127.0.0.1', nonEmpty),
     port: read(env, 'WGNODE_PORT', '8080', (v) => integer(v, 0, 65535)),
-    dbPath: read(env, 'WGNODE_DB', './data/wgnode.db', nonEmpty),
+    dbPath: read(env, 'WGNODE_DB', DEFAULT_DB_PATH, nonEmpty),
     interfaceName: read(env, 'WGNODE_INTERFACE', 'wg0', interfaceName),
     netns: read(env, 'WGNODE_NETNS', '', (v) => (v === '' ? v : interfaceName(v))),
     pool,
@@ -281,8 +285,8 @@ export function loadClientConfig(env: Env = process.env): ClientConfig {
 // The socket sits next to the registry by default (./data/wgnode.sock, /var/lib/wgnode/wgnode.sock in
 // the container): the directory that holds the node's state is already the one the operator guards.
 function defaultSocketPath(env: Env): string {
-  const db = (env.WGNODE_DB ?? './data/wgnode.db').trim();
-  return db === ':memory:' ? './data/wgnode.sock' : join(dirname(db), 'wgnode.sock');
+  const db = (env.WGNODE_DB ?? DEFAULT_DB_PATH).trim();
+  return join(dirname(db === ':memory:' ? DEFAULT_DB_PATH : db), SOCKET_FILE);
 }
 
 function readSocketPath(env: Env): string | null {

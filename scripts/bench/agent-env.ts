@@ -35,7 +35,6 @@ export function fakeKey(user: number): string {
   return bytes.toString('base64');
 }
 
-export const DISCONNECT = `mutation disconnectByUserIdAndDeviceId($userId: Int!, $deviceId: Int!) { disconnectByUserIdAndDeviceId(userId: $userId, deviceId: $deviceId) }`;
-export const DEACTIVATE = `mutation deactivateDevice($userId: Int!, $deviceId: Int!) { deactivateDevice(userId: $userId, deviceId: $deviceId) }`;
+export { DEACTIVATE, DISCONNECT } from '../../src/testbed/contract-requests.js';
 export const CONNECT = `mutation connectDevice($userId: Int!, $deviceId: Int!, $publicKey: String!) { connectDevice(userId: $userId, deviceId: $deviceId, publicKey: $publicKey) { id address } }`;
 export const DEACTIVATE_MANY = `mutation deactivateDevices($items: [DeviceRef!]!) { deactivateDevices(items: $items) { ok code } }`;

@@ -41,7 +41,7 @@ const QUICK: Sizes = {
   durability: { requests: 100 },
 };
 
-export const GROUPS = ['http', 'registry', 'revoke', 'reconcile', 'durability'];
+const GROUPS = ['http', 'registry', 'revoke', 'reconcile', 'durability'];
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const only = new Set(argv.filter((a) => a.startsWith('--only=')).flatMap((a) => a.slice('--only='.length).split(',')));

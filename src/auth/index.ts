@@ -39,7 +39,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   };
 }
 
-export type { Authenticator, Principal } from './principal.js';
+export type { Authenticator } from './principal.js';
 export { LOCAL_PRINCIPAL } from './bearer.js';
-export { addToken, removeToken, readTokensFile, SCOPES, type TokensFile, type TokenRecord } from './tokens-file.js';
-export { hashToken, type StaticToken } from './static-tokens.js';
+export { addToken, removeToken, readTokensFile } from './tokens-file.js';
+export type { StaticToken } from './static-tokens.js';

@@ -9,8 +9,6 @@ import { isReservedActor, RESERVED_ACTORS } from '../actors.js';
 import { hashToken, type StaticToken } from './static-tokens.js';
 
 export const SCOPES = ['admin', 'read'] as const;
-export type Scope = (typeof SCOPES)[number];
-
 
 export interface TokenRecord extends StaticToken {
   createdAt: string;
@@ -66,7 +64,7 @@ export function parseTokensFile(data: unknown, where = 'tokens file'): TokensFil
 }
 
 /** A fresh token: 256 random bits, prefixed so secret scanners can spot a leaked one. */
-export function generateToken(): string {
+function generateToken(): string {
   return `wgn_${randomBytes(32).toString('base64url')}`;
 }
 

@@ -1,8 +1,9 @@
 // Option parsers for commander: a bad value is a usage error (exit 2) that names the option.
 import { InvalidArgumentError } from 'commander';
+import { ID_PATTERN } from '../api-limits.js';
 
 export function parseId(value: string): number {
-  if (!/^[1-9]\d{0,14}$/.test(value)) throw new InvalidArgumentError('must be a positive whole number');
+  if (!ID_PATTERN.test(value)) throw new InvalidArgumentError('must be a positive whole number');
   return Number(value);
 }
 

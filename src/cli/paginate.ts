@@ -1,4 +1,5 @@
 // Reads a connection (nodes, pageInfo, totalCount) page by page until `limit` nodes or the end.
+import { MAX_PAGE_SIZE } from '../api-limits.js';
 import type { Client } from './client.js';
 
 interface Connection<T> {
@@ -6,9 +7,6 @@ interface Connection<T> {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
   totalCount: number;
 }
-
-/** The server's page size limit (MAX_PAGE_SIZE): fewer round trips than the default page. */
-const PAGE = 500;
 
 export async function fetchPages<T>(
   client: Client,
@@ -19,8 +17,9 @@ export async function fetchPages<T>(
 ): Promise<{ nodes: T[]; totalCount: number }> {
   const nodes: T[] = [];
   let after: string | null = null;
+  // Pages as large as the server allows: the fewest round trips.
   for (;;) {
-    const data: Record<string, Connection<T>> = await client.graphql(query, { ...variables, first: Math.min(PAGE, limit - nodes.length), after });
+    const data: Record<string, Connection<T>> = await client.graphql(query, { ...variables, first: Math.min(MAX_PAGE_SIZE, limit - nodes.length), after });
     const page: Connection<T> = data[field]!;
     nodes.push(...page.nodes);
     after = page.pageInfo.endCursor;

@@ -6,7 +6,7 @@ import { buildASTSchema, concatAST, isObjectType, parse, type GraphQLFieldResolv
 // Each map holds resolvers of its own source and context types; graphql's own `field.resolve` is
 // typed with `any` for the same reason.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type ResolverMap = Record<string, Record<string, GraphQLFieldResolver<any, any>>>;
+type ResolverMap = Record<string, Record<string, GraphQLFieldResolver<any, any>>>;
 
 export interface SchemaModule {
   typeDefs: string;

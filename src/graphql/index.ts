@@ -43,4 +43,3 @@ export function createGraphQL(options: GraphQLOptions) {
 
 export type { GraphQLContext, GraphQLRequest, GraphQLResponse } from './handler.js';
 export type { NodeInfoSource } from './modules/core.js';
-export type { SchemaModule, ResolverMap } from './build-schema.js';

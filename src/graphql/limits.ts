@@ -71,7 +71,7 @@ export function hideSuggestions(message: string): string {
 }
 
 /** Counts the fields an operation selects, each fragment spread expanded (memoized, cycles count 0). */
-export function maxFieldsRule(max: number): ValidationRule {
+function maxFieldsRule(max: number): ValidationRule {
   return (context: ValidationContext): ASTVisitor => {
     const fragmentFields = new Map<string, number>();
     const count = (set: SelectionSetNode, inProgress: Set<string>): number => {

@@ -1,9 +1,8 @@
 // Keyset pagination shared by every connection (sessions, auditLog): page-size and cursor checks,
 // opaque cursors, and a page built from one row more than asked (that extra row tells whether
 // there is a next page without a second query).
+import { MAX_PAGE_SIZE } from '../api-limits.js';
 import { errors } from '../sessions/index.js';
-
-export const MAX_PAGE_SIZE = 500;
 
 /** What a cursor points into: a cursor of one connection is refused by another. */
 export type CursorKind = 'session' | 'audit';
@@ -13,7 +12,7 @@ export function encodeCursor(kind: CursorKind, id: number): string {
   return Buffer.from(`${kind}:${id}`).toString('base64url');
 }
 
-export function decodeCursor(kind: CursorKind, cursor: string): number | null {
+function decodeCursor(kind: CursorKind, cursor: string): number | null {
   const match = /^([a-z]+):(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   return match && match[1] === kind ? Number(match[2]) : null;
 }

@@ -30,7 +30,7 @@ export function readTlsMaterial(files: TlsFiles): TlsMaterial {
 }
 
 /** The context half of the options: the same on start-up and on every reload (setSecureContext resets what it is not given). */
-export function secureContextOptions(material: TlsMaterial): SecureContextOptions {
+function secureContextOptions(material: TlsMaterial): SecureContextOptions {
   return {
     cert: material.cert,
     key: material.key,

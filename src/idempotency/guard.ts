@@ -27,7 +27,7 @@ export interface IdempotencyGuard {
   claim(header: string, payload: OperationPayload): IdempotencyDecision;
 }
 
-export const REPLAYED_HEADER = 'idempotent-replayed';
+const REPLAYED_HEADER = 'idempotent-replayed';
 const PRUNE_BATCH = 500;
 
 export interface IdempotencyOptions {
@@ -125,7 +125,7 @@ export type IdempotencyKeys = ReturnType<typeof createIdempotencyGuard>;
  * (503 REMOVAL_PENDING, REGISTRY_BUSY) and 429: the caller repeats with the same key and must get
  * a fresh attempt, which is safe because a retried revocation finishes the unconfirmed removal.
  */
-export function storable(status: number): boolean {
+function storable(status: number): boolean {
   return status < 500 && status !== 429;
 }
 

@@ -2,7 +2,7 @@
 // requests "the same": pure functions, no I/O.
 import { createHash } from 'node:crypto';
 
-export const MAX_KEY_LENGTH = 255;
+const MAX_KEY_LENGTH = 255;
 
 /**
  * The key as sent: a bare token or an RFC 8941 sf-string ("..."), which the draft uses; both name
@@ -34,7 +34,7 @@ export function fingerprint(payload: OperationPayload): string {
  * JSON with object keys sorted at every depth, so {"a":1,"b":2} and {"b":2,"a":1} match. The input
  * comes from JSON.parse (a request body), so it holds only plain objects, arrays and primitives.
  */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);

@@ -5,7 +5,7 @@
 // clock jumped, and the reconciler (reconciler.ts) holds idle-ending and rebases handshake times.
 
 /** Smaller disagreements (NTP slewing, a late timer) move an age by less than this: ignored. */
-export const CLOCK_JUMP_TOLERANCE_MS = 30_000;
+const CLOCK_JUMP_TOLERANCE_MS = 30_000;
 
 /** Compares successive (wall, monotonic) readings; returns the jump in ms (wall minus monotonic), 0 when none. */
 export function createClockWatch(toleranceMs = CLOCK_JUMP_TOLERANCE_MS) {

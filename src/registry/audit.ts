@@ -101,5 +101,3 @@ function auditWhere(filter: AuditFilter): { where: string[]; params: Record<stri
   if (filter.since != null) { where.push('at >= @since'); params.since = filter.since; }
   return { where, params };
 }
-
-export type AuditStore = ReturnType<typeof createAuditStore>;

@@ -81,5 +81,3 @@ export function createDeviceStore(db: Db, changes: ChangeLog) {
 }
 
 const CREATED = JSON.stringify({ created: true });
-
-export type DeviceStore = ReturnType<typeof createDeviceStore>;

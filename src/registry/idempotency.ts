@@ -54,5 +54,3 @@ export function createIdempotencyStore(db: Db) {
     pruneUpTo: (cutoff: number, limit: number): number => prune.run(cutoff, limit).changes,
   };
 }
-
-export type IdempotencyStore = ReturnType<typeof createIdempotencyStore>;

@@ -21,5 +21,3 @@ export function createNodeStateStore(db: Db) {
     putJson: (key: string, value: unknown): void => void put.run(key, JSON.stringify(value)),
   };
 }
-
-export type NodeStateStore = ReturnType<typeof createNodeStateStore>;

@@ -21,7 +21,7 @@ export interface RetentionOptions {
   now?: () => number;
 }
 
-export interface PruneResult {
+interface PruneResult {
   sessions: number;
   audit: number;
 }

@@ -233,5 +233,3 @@ function buildWhere(filter: SessionFilter): { where: string[]; params: Record<st
 function clause(where: string[]): string {
   return where.length ? `WHERE ${where.join(' AND ')}` : '';
 }
-
-export type SessionStore = ReturnType<typeof createSessionStore>;

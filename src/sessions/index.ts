@@ -24,8 +24,8 @@ export function createSessionService(deps: UseCaseDeps) {
 }
 
 export type SessionService = ReturnType<typeof createSessionService>;
-export type { UseCaseDeps, Actor } from './deps.js';
-export { DomainError, errors, type DomainCode } from './errors.js';
+export type { UseCaseDeps } from './deps.js';
+export { DomainError, errors } from './errors.js';
 export { readDrainState } from './drain.js';
 export { createDrainer } from './drainer.js';
 export { MAX_BULK_ITEMS, type BulkOutcome, type DeviceRef } from './bulk.js';

@@ -44,7 +44,7 @@ function unlessRefused<T>(result: T): Exclude<T, Refusal> {
 }
 
 /** A registry that could not commit as the retryable answer callers get (503); null for any other error. */
-export function busyError(error: unknown): DomainError | null {
+function busyError(error: unknown): DomainError | null {
   const code = error instanceof RegistryUnavailableError ? error.sqliteCode : (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) {
     return new DomainError('REGISTRY_BUSY', 'The node registry is busy; retry the request', 503, { cause: error });

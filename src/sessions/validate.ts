@@ -1,7 +1,7 @@
 // Checks on values the GraphQL types cannot express, done before anything is written.
 import { errors } from './errors.js';
 
-export const MAX_REASON_LENGTH = 500;
+const MAX_REASON_LENGTH = 500;
 
 export function checkId(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 1) throw errors.badInput(`${name} must be a positive integer`);

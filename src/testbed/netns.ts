@@ -17,7 +17,7 @@ import { execa, type ResultPromise } from 'execa';
 
 export interface KeyPair { privateKey: string; publicKey: string }
 
-export interface WgInterface {
+interface WgInterface {
   ns: string; iface: string; publicKey: string; listenPort: number;
   /** Public keys currently on the interface. */
   peers(): Promise<string[]>;
@@ -54,7 +54,8 @@ export interface Testbed {
   teardown(): Promise<void>;
 }
 
-const SOCKET_DIR = '/var/run/wireguard';
+/** Where wireguard-go puts its UAPI sockets. */
+export const SOCKET_DIR = '/var/run/wireguard';
 const NODE_PORT = 51820;
 
 export function generateKeyPair(): KeyPair {
@@ -85,7 +86,7 @@ export function privilegeProblem(): string | null {
 }
 
 let seq = 0;
-export function uniqueName(prefix: string): string {
+function uniqueName(prefix: string): string {
   // threadId keeps names apart when test files run in worker threads of one process.
   const tid = threadId === 0 ? '' : `t${threadId.toString(36)}`;
   return `${prefix}${process.pid.toString(36)}${tid}${(seq++).toString(36)}`;
@@ -205,7 +206,7 @@ async function launchWireguardGo(ns: string, iface: string): Promise<Daemon> {
   }
 }
 
-export async function startWgInterface(opts: {
+async function startWgInterface(opts: {
   /** address6: an IPv6 address with prefix beside the IPv4 one (dual-stack). */
   ns: string; iface?: string; address: string; address6?: string; listenPort: number; keyPair?: KeyPair;
 }): Promise<WgInterface> {

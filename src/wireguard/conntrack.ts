@@ -24,7 +24,7 @@ export interface ConntrackOptions {
 }
 
 /** A session's tunnel addresses: IPv4 as an integer, IPv6 as text (null without an IPv6 pool). */
-export interface TunnelAddresses {
+interface TunnelAddresses {
   address: number;
   address6: string | null;
 }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startServer, type RunningAgent } from '../../src/server.js';
 import { silentLogger } from '../../src/logger.js';
-import { createTestbed, generateKeyPair, type Testbed } from '../../src/testbed/index.js';
+import { createTestbed, DISCONNECT, generateKeyPair, type Testbed } from '../../src/testbed/index.js';
 import { describeE2E } from '../support/e2e.js';
 
 const TOKEN = 'e2e-agent-token-0123456789';
@@ -58,10 +58,7 @@ describeE2E('agent on a real WireGuard interface', () => {
     const client = await testbed.addClient({ keyPair: phone, address });
     expect(await client.ping(3)).toBe(true);
 
-    const res = await gql(
-      `mutation disconnectByUserIdAndDeviceId($userId: Int!, $deviceId: Int!) { disconnectByUserIdAndDeviceId(userId: $userId, deviceId: $deviceId) }`,
-      { userId: 12345, deviceId: 67890 },
-    );
+    const res = await gql(DISCONNECT, { userId: 12345, deviceId: 67890 });
 
     expect([res.status, res.text]).toEqual([200, '{"data":{"disconnectByUserIdAndDeviceId":true}}']);
     expect(await wgShow()).toBe('');

@@ -51,8 +51,7 @@ export function createHarness(options: HarnessOptions = {}) {
 
 export type Harness = ReturnType<typeof createHarness>;
 
-export const DISCONNECT = `mutation disconnectByUserIdAndDeviceId($userId: Int!, $deviceId: Int!) { disconnectByUserIdAndDeviceId(userId: $userId, deviceId: $deviceId) }`;
-export const DEACTIVATE = `mutation deactivateDevice($userId: Int!, $deviceId: Int!) { deactivateDevice(userId: $userId, deviceId: $deviceId) }`;
+export { DEACTIVATE, DISCONNECT } from '../../src/testbed/contract-requests.js';
 export const ACTIVATE = `mutation ($userId: Int!, $deviceId: Int!) { activateDevice(userId: $userId, deviceId: $deviceId) { userId deviceId status activatedAt deactivatedAt } }`;
 export const CONNECT = `mutation ($userId: Int!, $deviceId: Int!, $publicKey: String!) { connectDevice(userId: $userId, deviceId: $deviceId, publicKey: $publicKey) { id userId deviceId publicKey address allowedIps status startedAt online } }`;
 

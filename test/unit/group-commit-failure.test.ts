@@ -19,7 +19,7 @@ describe('group commit when the commit fails', () => {
   it('a failed COMMIT answers every caller of the batch a retryable 503, and nothing is saved', async () => {
     const h = createHarness();
     for (let u = 1; u <= 3; u++) await seedDevice(h, u, 1, [testKey(u)]);
-    const real = h.registry.transaction;
+    const real = h.registry.transaction.bind(h.registry);
     // The shared transaction runs every job, then its COMMIT fails (SQLite rolls it all back).
     vi.spyOn(h.registry, 'transaction').mockImplementationOnce((fn) =>
       real(() => {

@@ -99,7 +99,7 @@ describe('history retention', () => {
       for (let i = 0; i < 1234; i++) h.registry.audit.record({ at: T0, actor: 'x', action: 'activate', outcome: 'ok' });
     });
     let transactions = 0;
-    const transaction = h.registry.transaction;
+    const transaction = h.registry.transaction.bind(h.registry);
     h.registry.transaction = (fn) => (transactions++, transaction(fn));
     clock = T0 + 2 * DAY;
     expect((await h.agent.retention.runOnce()).audit).toBe(1234);

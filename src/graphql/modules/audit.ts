@@ -84,7 +84,7 @@ function auditView(row: AuditRow) {
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 /** ISO-8601 → ms since the epoch; a 400 BAD_USER_INPUT for anything else. */
-export function parseTimestamp(value: string): number {
+function parseTimestamp(value: string): number {
   const ms = ISO_8601.test(value) ? Date.parse(value) : NaN;
   if (Number.isNaN(ms)) throw errors.badInput('since must be an ISO-8601 timestamp, e.g. 2026-11-23T14:00:00Z');
   return ms;

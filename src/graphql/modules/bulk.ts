@@ -5,7 +5,7 @@ import type { BulkOutcome, DeviceRef, SessionService } from '../../sessions/inde
 import type { SchemaModule } from '../build-schema.js';
 import type { GraphQLContext } from '../handler.js';
 
-export const typeDefs = /* GraphQL */ `
+const typeDefs = /* GraphQL */ `
   input DeviceRef {
     userId: Int!
     deviceId: Int!

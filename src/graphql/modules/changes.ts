@@ -5,7 +5,7 @@ import { readChanges, readSnapshot, type FeedRegistry } from '../../feed/feed.js
 import { onlineSince as windowStart } from '../../registry/online.js';
 import { errors } from '../../sessions/index.js';
 import type { SchemaModule } from '../build-schema.js';
-import { MAX_PAGE_SIZE } from '../paging.js';
+import { MAX_PAGE_SIZE } from '../../api-limits.js';
 import { deviceView, sessionView } from '../views.js';
 
 const typeDefs = /* GraphQL */ `

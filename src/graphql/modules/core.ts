@@ -8,10 +8,11 @@ import { onlineSince as windowStart } from '../../registry/online.js';
 import { errors, type SessionService } from '../../sessions/index.js';
 import type { SchemaModule } from '../build-schema.js';
 import type { GraphQLContext } from '../handler.js';
-import { MAX_PAGE_SIZE, readPageArgs, toConnection } from '../paging.js';
+import { ID_PATTERN, MAX_PAGE_SIZE } from '../../api-limits.js';
+import { readPageArgs, toConnection } from '../paging.js';
 import { deviceView, sessionView } from '../views.js';
 
-export const typeDefs = /* GraphQL */ `
+const typeDefs = /* GraphQL */ `
   enum SessionStatus {
     "The peer is on the interface."
     ACTIVE
@@ -212,5 +213,5 @@ function createResolvers(deps: CoreModuleDeps) {
 }
 
 function parseSessionId(value: unknown): number | null {
-  return typeof value === 'string' && /^[1-9]\d{0,14}$/.test(value) ? Number(value) : null;
+  return typeof value === 'string' && ID_PATTERN.test(value) ? Number(value) : null;
 }

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import fc from 'fast-check';
-import type { Testbed } from '../netns.js';
+import { SOCKET_DIR, type Testbed } from '../netns.js';
 import { sleep, startWgnode, waitFor, type WgnodeProcess } from '../wgnode-process.js';
 import { type Answer, deviceKey, lastPassAt, type Observation, observe, ops, type SessionView } from './api.js';
 import { checkInvariants, deviceState, forgetDevice, InvariantViolation, markSessions, type Model } from './model.js';
@@ -43,7 +43,7 @@ export interface SoakReal {
  */
 export async function recreateInterface(tb: Testbed): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    mkdirSync('/var/run/wireguard', { recursive: true });
+    mkdirSync(SOCKET_DIR, { recursive: true });
     try {
       await tb.node.recreate();
       return;
