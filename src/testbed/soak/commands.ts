@@ -113,13 +113,17 @@ function outcome(op: Op, answer: Answer, allowed: string[], ctx: OpContext): str
 function revocationAllowed(kind: 'deactivate' | 'disconnect', model: Model, obs: Observation, ref: DeviceRef): string[] {
   const degraded = model.wgMode !== 'pass' || !model.interfaceUp;
   const dev = deviceState(obs, ref.userId, ref.deviceId);
+  // The retry rule: a revocation that finds an earlier removal unconfirmed (sessions ENDING) removes
+  // those peers again and answers true once they are gone (503 again while wg fails); the
+  // not-found answers only once nothing is left to remove (the reconciler may finish it first).
+  const retry = (notFound: string[]) => ['ok', ...notFound, ...(degraded ? ['REMOVAL_PENDING'] : [])];
   if (kind === 'disconnect') {
     if (dev.status === undefined) return ['NOT_FOUND'];
-    if (dev.active.length === 0) return ['SESSION_NOT_FOUND', 'NOT_FOUND'];
+    if (dev.active.length === 0) return dev.live.length > 0 ? retry(['SESSION_NOT_FOUND', 'NOT_FOUND']) : ['SESSION_NOT_FOUND', 'NOT_FOUND'];
     return degraded ? ['ok', 'REMOVAL_PENDING'] : ['ok'];
   }
   if (!dev.userKnown) return ['USER_NOT_FOUND'];
-  if (dev.status !== 'ACTIVE') return ['DEVICE_NOT_FOUND'];
+  if (dev.status !== 'ACTIVE') return dev.live.length > 0 ? retry(['DEVICE_NOT_FOUND']) : ['DEVICE_NOT_FOUND'];
   return degraded && dev.live.length > 0 ? ['ok', 'REMOVAL_PENDING'] : ['ok'];
 }
 
@@ -132,7 +136,8 @@ function applyRevocation(kind: 'deactivate' | 'disconnect', label: string, model
       model.devices.set(deviceKey(ref.userId, ref.deviceId), 'DEACTIVATED');
     }
   } else if (label === 'REMOVAL_PENDING') {
-    markSessions(model, kind === 'deactivate' ? dev.live : dev.active, 'pending');
+    // Both kinds now take every live session of the device (a retry includes the ENDING ones).
+    markSessions(model, dev.live, 'pending');
     if (kind === 'deactivate') model.devices.set(deviceKey(ref.userId, ref.deviceId), 'DEACTIVATED');
   } else if (label === 'lost' || label === 'REGISTRY_BUSY') {
     forgetDevice(model, ref.userId, ref.deviceId);
