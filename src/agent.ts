@@ -21,6 +21,7 @@ import { listenHttp, type HttpListener } from './http/listen.js';
 import { listenOnLocalSocket, type LocalSocket } from './local-socket.js';
 import { createLogger, type Logger } from './logger.js';
 import { formatIpv4 } from './net.js';
+import { createPresharedKeySealer, loadNodeKey } from './preshared-keys.js';
 import { createReconciler } from './reconcile/reconciler.js';
 import type { ReconcileReport } from './reconcile/report.js';
 import { openRegistry, type Registry } from './registry/index.js';
@@ -69,6 +70,8 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
   const wireguard = createWireGuardInterface(interfaceOptions);
   // Every peer change (use cases, reconciler) goes through one coalescer: concurrent changes share `wg set` calls.
   const peers = createPeerCoalescer(createSetPeers(interfaceOptions));
+  // Seals the preshared keys the registry stores (created 0600 beside the database on first start).
+  const presharedKeys = createPresharedKeySealer(loadNodeKey(config.pskKeyFile));
   const service = createSessionService({
     registry,
     peers,
@@ -76,6 +79,8 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     now: overrides.now,
     maxDevicesPerUser: config.maxDevicesPerUser,
     staticPeers: config.staticPeers,
+    sessionsPerDevice: config.sessionsPerDevice,
+    presharedKeys,
   });
 
   // Makes the interface and the registry agree; started by start() (tests call runOnce).
@@ -88,6 +93,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     intervalMs: config.reconcileIntervalMs,
     onlineWindowS: config.onlineWindowS,
     idleTimeoutS: config.idleTimeoutS,
+    presharedKeys,
     now: overrides.now,
     onReport: (report) => {
       metrics.observeReconcile(report);

@@ -51,6 +51,10 @@ export interface Config {
   historyRetentionDays: number;
   /** SIGTERM: how long in-flight requests and queued peer changes get before the process exits anyway. */
   shutdownTimeoutMs: number;
+  /** ACTIVE sessions per device; a connect beyond it replaces the oldest (key rotation). 0 = no limit. */
+  sessionsPerDevice: number;
+  /** The node key that seals stored preshared keys (src/preshared-keys.ts); null = in-memory registry, a key per process. */
+  pskKeyFile: string | null;
 }
 
 export interface TlsFiles {
@@ -124,6 +128,8 @@ export function loadConfig(env: Env = process.env): Config {
     tls,
     historyRetentionDays: read(env, 'WGNODE_HISTORY_RETENTION_DAYS', '90', (v) => integer(v, 0, 36_500)),
     shutdownTimeoutMs: read(env, 'WGNODE_SHUTDOWN_TIMEOUT_MS', '10000', (v) => integer(v, 100, 600_000)),
+    sessionsPerDevice: read(env, 'WGNODE_SESSIONS_PER_DEVICE', '1', (v) => integer(v, 0, 1_000_000)),
+    pskKeyFile: pskKeyFile(env),
   };
 }
 
@@ -230,6 +236,12 @@ function staticPeers(value: string): ReadonlySet<string> {
 }
 
 /** Where the CLI finds the server: the local socket by default, or a remote node (URL + token). */
+/** WGNODE_PSK_KEY_FILE, else `<WGNODE_DB>.psk-key` beside the database; null for an in-memory database. */
+function pskKeyFile(env: Env): string | null {
+  const db = (env.WGNODE_DB ?? './data/wgnode.db').trim();
+  return read(env, 'WGNODE_PSK_KEY_FILE', db === ':memory:' ? '' : `${db}.psk-key`, (v) => (v === '' ? null : v));
+}
+
 export interface ClientConfig {
   socketPath: string;
   url: string | null;

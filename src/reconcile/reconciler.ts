@@ -3,7 +3,8 @@
 // adds its peer, so every peer in the dump has its row visible by then (the other order would
 // make a fresh peer look unknown and remove it). Passes are single-flight.
 import type { Logger } from '../logger.js';
-import type { Registry } from '../registry/index.js';
+import type { PresharedKeySealer } from '../preshared-keys.js';
+import type { LiveActivity, Registry } from '../registry/index.js';
 import type { PeerChanges } from '../wireguard/peer-changes.js';
 import type { WireGuardInterface } from '../wireguard/interface.js';
 import { createClockWatch, createHandshakeShifts } from './clock.js';
@@ -30,6 +31,8 @@ export interface ReconcilerOptions {
    * performance.now, or to `now` when a test injects a wall clock alone (then no jump is seen).
    */
   monotonicNow?: () => number;
+  /** Opens stored preshared keys when a peer is restored. */
+  presharedKeys?: PresharedKeySealer;
   /** Called after every pass (metrics: duration, repairs by kind). */
   onReport?: (report: ReconcileReport) => void;
 }
@@ -63,6 +66,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   const shifts = createHandshakeShifts();
   // After a wall-clock jump, no session ends as idle until one idle timeout has passed on the monotonic clock.
   let holdIdleUntil = -Infinity;
+  // The wall time of the previous pass: sessions started before it had their expiry set on the old clock.
+  let previousPassAt = -Infinity;
   let last: ReconcileReport | null = readPersisted(registry);
   let lastSuccess: number | null = null;
   let info: InterfaceInfo | null = null;
@@ -83,6 +88,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       log.warn({ jumpMs: jump, idleHoldS: options.idleTimeoutS }, 'the wall clock jumped; handshake times are rebased and no session ends as idle for one idle timeout');
     }
     const idleTimeoutS = startedMono < holdIdleUntil ? 0 : options.idleTimeoutS;
+    const startedBeforeJump = previousPassAt;
+    previousPassAt = startedAt;
     try {
       const dump = await options.wireguard.dump();
       info = { publicKey: dump.publicKey, listenPort: dump.listenPort };
@@ -90,9 +97,12 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       // Read and planned in slices, yielding between them: a full interface must not stall requests.
       const live = await readLiveActivity(registry);
       // Ages stay what they were across the jump: "online" does not flip for everyone at once.
-      if (jump !== 0) shifts.rebase(live, jump);
+      if (jump !== 0) {
+        shifts.rebase(live, jump);
+        shiftExpiries(live, jump, startedBeforeJump);
+      }
       const plan = await planReconcileYielding(dump.peers, live, { staticPeers: options.staticPeers, now: startedAt, idleTimeoutS, translateHandshake: (id, ms) => shifts.translate(id, ms) });
-      const outcome = await applyPlan({ registry, peers: options.peers, now, idleTimeoutS }, plan, counts);
+      const outcome = await applyPlan({ registry, peers: options.peers, now, idleTimeoutS, presharedKeys: options.presharedKeys }, plan, counts);
       if (outcome.bookkeepingError !== null) {
         report.bookkeepingError = describe(outcome.bookkeepingError);
         log.warn({ err: outcome.bookkeepingError }, 'recording handshakes and counters failed; enforcement went ahead');
@@ -108,6 +118,23 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     report.durationMs = Math.max(0, Math.round(monotonic() - startedMono));
     finish(report, startedMono);
     return report;
+  }
+
+  /**
+   * Expiry is a lifetime, not a date: after a jump, the expiry of every session started on the old
+   * clock moves with it, in the registry (expiresAt stays true on the new clock) and in this pass's rows.
+   */
+  function shiftExpiries(live: LiveActivity[], jump: number, startedBefore: number): void {
+    const moved = live.filter((s) => s.expiresAt != null && s.startedAt <= startedBefore);
+    if (moved.length === 0) return;
+    try {
+      registry.transaction(() => registry.sessions.shiftExpiry(moved.map((s) => s.id), jump));
+      for (const s of moved) s.expiresAt = s.expiresAt! + jump;
+    } catch (error) {
+      // Unmoved, they could end early: this pass leaves them be, the next tries the move again.
+      for (const s of moved) s.expiresAt = null;
+      log.warn({ err: error }, 'could not move session expiries after the clock jump');
+    }
   }
 
   function finish(report: ReconcileReport, startedMono: number): void {

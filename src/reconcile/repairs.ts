@@ -3,6 +3,8 @@
 // repair is audited (actor `reconciler`) only once its command succeeded.
 import { RECONCILER_ACTOR } from '../actors.js';
 import type { LiveActivity, Registry } from '../registry/index.js';
+import type { PresharedKeySealer } from '../preshared-keys.js';
+import type { PeerSpec } from '../wireguard/interface.js';
 import type { PeerChanges } from '../wireguard/peer-changes.js';
 import { allowedIpsOf, type ReconcilePlan } from './plan.js';
 import { recordHandshakesInSlices } from './slices.js';
@@ -13,6 +15,8 @@ export interface RepairDeps {
   peers: PeerChanges;
   now: () => number;
   idleTimeoutS: number;
+  /** Opens the stored preshared keys of peers being restored; without it they come back without one. */
+  presharedKeys?: PresharedKeySealer;
 }
 
 export interface RepairCounts {
@@ -20,6 +24,7 @@ export interface RepairCounts {
   finishedIntents: number;
   restoredPeers: number;
   endedIdleSessions: number;
+  endedExpiredSessions: number;
   handshakesRecorded: number;
 }
 
@@ -35,12 +40,13 @@ export interface RepairOutcome {
 export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: RepairCounts): Promise<RepairOutcome> {
   const { registry } = deps;
   let failure: unknown = null;
-  let idleAudit: number[] = [];
+  let endAudit: number[] = [];
   try {
-    idleAudit = recordIntents(deps, plan);
+    endAudit = recordIntents(deps, plan);
   } catch (error) {
-    // No intent, no command: idle sessions wait for the next pass; the other repairs go ahead.
+    // No intent, no command: idle and expired sessions wait for the next pass; the other repairs go ahead.
     plan.idle = [];
+    plan.expired = [];
     failure = error;
   }
 
@@ -49,7 +55,7 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
   // keeps order), so its change lands last and wins. A connect may have claimed an unknown key,
   // or a key of an ENDING (or idle) session this pass planned to remove, once that session ended.
   plan.unknownKeys = plan.unknownKeys.filter((key) => !registry.sessions.liveByKey(key));
-  const ending = [...plan.finishing, ...plan.idle].filter((s) => !heldByAnother(registry, s));
+  const ending = [...plan.finishing, ...plan.idle, ...plan.expired].filter((s) => !heldByAnother(registry, s));
   const removeKeys = [...plan.unknownKeys, ...ending.map((s) => s.publicKey)];
   const reowned: LiveActivity[] = [];
   if (removeKeys.length > 0) {
@@ -61,9 +67,10 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
         const finished = plan.finishing.filter((s) => registry.sessions.markEnded([s.id], at) === 1);
         for (const s of finished) audit(deps, 'finish-removal', s, 'ok');
         counts.finishedIntents = finished.length;
-        registry.sessions.markEnded(plan.idle.map((s) => s.id), at);
-        for (const id of idleAudit) registry.audit.settle(id, 'ok');
+        registry.sessions.markEnded([...plan.idle, ...plan.expired].map((s) => s.id), at);
+        for (const id of endAudit) registry.audit.settle(id, 'ok');
         counts.endedIdleSessions = plan.idle.length;
+        counts.endedExpiredSessions = plan.expired.length;
         for (const key of plan.unknownKeys) {
           registry.audit.record({ at, actor: RECONCILER_ACTOR, action: 'remove-unknown-peer', outcome: 'ok', detail: JSON.stringify({ publicKey: key }) });
           // A connect may have claimed this key after we read the registry: its peer must come back.
@@ -81,7 +88,7 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
   const restore = [...plan.restore, ...reowned].filter((s) => isStillActive(registry, s));
   if (restore.length > 0) {
     try {
-      await deps.peers.addPeers(restore.map((s) => ({ publicKey: s.publicKey, allowedIps: allowedIpsOf(s) })));
+      await deps.peers.addPeers(restore.map((s) => peerOf(deps, s)));
       // A disconnect may have ended a session while we put its peer back: take those out again
       // (and if the key now belongs to a newer session, give it that session's address).
       const stale: string[] = [];
@@ -94,7 +101,7 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
         return false;
       });
       if (stale.length > 0) await deps.peers.removePeers(stale);
-      if (readd.length > 0) await deps.peers.addPeers(readd.map((s) => ({ publicKey: s.publicKey, allowedIps: allowedIpsOf(s) })));
+      if (readd.length > 0) await deps.peers.addPeers(readd.map((s) => peerOf(deps, s)));
       registry.transaction(() => {
         for (const s of restored) audit(deps, 'restore-peer', s, 'ok');
       });
@@ -121,15 +128,28 @@ function heldByAnother(registry: Registry, session: LiveActivity): boolean {
   return owner !== undefined && owner.id !== session.id;
 }
 
-/** One transaction before any command: idle sessions → ENDING with a pending audit row (handshakes are written apart, last). */
+/** The peer to put back: with its preshared key when the session has one (opened only here, never logged). */
+function peerOf(deps: RepairDeps, session: LiveActivity): PeerSpec {
+  const peer: PeerSpec = { publicKey: session.publicKey, allowedIps: allowedIpsOf(session) };
+  const sealed = deps.presharedKeys ? deps.registry.sessions.sealedPresharedKey(session.id) : null;
+  if (sealed !== null) peer.presharedKey = deps.presharedKeys!.open(sealed, session.publicKey);
+  return peer;
+}
+
+/** One transaction before any command: idle and expired sessions → ENDING with a pending audit row (handshakes are written apart, last). */
 function recordIntents(deps: RepairDeps, plan: ReconcilePlan): number[] {
   const { registry } = deps;
   return registry.transaction(() => {
-    const reason = `idle for more than ${deps.idleTimeoutS} s`;
-    const moved = new Set(registry.sessions.markEnding(plan.idle.map((s) => s.id), { now: deps.now(), reason, by: RECONCILER_ACTOR }));
+    const idleReason = `idle for more than ${deps.idleTimeoutS} s`;
+    const expired = new Set(registry.sessions.markEnding(plan.expired.map((s) => s.id), { now: deps.now(), reason: 'expired', by: RECONCILER_ACTOR }));
+    const idle = new Set(registry.sessions.markEnding(plan.idle.map((s) => s.id), { now: deps.now(), reason: idleReason, by: RECONCILER_ACTOR }));
     // A session a mutation ended meanwhile is that mutation's to finish, not ours.
-    plan.idle = plan.idle.filter((s) => moved.has(s.id));
-    return plan.idle.map((s) => audit(deps, 'end-idle', s, 'pending', reason));
+    plan.expired = plan.expired.filter((s) => expired.has(s.id));
+    plan.idle = plan.idle.filter((s) => idle.has(s.id));
+    return [
+      ...plan.expired.map((s) => audit(deps, 'end-expired', s, 'pending', 'expired')),
+      ...plan.idle.map((s) => audit(deps, 'end-idle', s, 'pending', idleReason)),
+    ];
   });
 }
 

@@ -93,4 +93,10 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
   `,
+  `
+  -- Issue 10: a session's preshared key, sealed with the node key (src/preshared-keys.ts), never
+  -- returned by a query; and its expiry (ms since the epoch, NULL = none).
+  ALTER TABLE sessions ADD COLUMN preshared_key_sealed TEXT;
+  ALTER TABLE sessions ADD COLUMN expires_at INTEGER;
+  `,
 ];

@@ -23,6 +23,10 @@ export interface Session {
   lastHandshakeAt: number | null;
   rxBytes: number;
   txBytes: number;
+  /** 1 when the session has a preshared key (the key itself is never read back by a query). */
+  hasPresharedKey: 0 | 1;
+  /** When the session ends as expired (ms); null = never. */
+  expiresAt: number | null;
 }
 
 /** What the command layer and the reconciler need of a live session. */
@@ -41,6 +45,8 @@ export interface LiveActivity extends LivePeer {
   lastHandshakeAt: number | null;
   rxBytes: number;
   txBytes: number;
+  /** Absent or null: the session never expires. */
+  expiresAt?: number | null;
 }
 
 export interface SessionFilter {
@@ -60,7 +66,8 @@ export interface HandshakeUpdate {
 
 const COLUMNS = `id, user_id AS userId, device_id AS deviceId, public_key AS publicKey, address, status,
   started_at AS startedAt, ending_at AS endingAt, ended_at AS endedAt, end_reason AS endReason, ended_by AS endedBy,
-  last_handshake_at AS lastHandshakeAt, rx_bytes AS rxBytes, tx_bytes AS txBytes`;
+  last_handshake_at AS lastHandshakeAt, rx_bytes AS rxBytes, tx_bytes AS txBytes,
+  preshared_key_sealed IS NOT NULL AS hasPresharedKey, expires_at AS expiresAt`;
 
 export function createSessionStore(db: Db, pool: AddressPool) {
   const prepared = createStatementCache(db);
@@ -73,19 +80,22 @@ export function createSessionStore(db: Db, pool: AddressPool) {
   const allLive = db.prepare<[], LivePeer>(`SELECT id, public_key AS publicKey, address, status FROM sessions WHERE status <> 'ENDED'`);
   const liveActivity = db.prepare<[], LiveActivity>(
     `SELECT id, public_key AS publicKey, address, status, user_id AS userId, device_id AS deviceId, started_at AS startedAt,
-       last_handshake_at AS lastHandshakeAt, rx_bytes AS rxBytes, tx_bytes AS txBytes
+       last_handshake_at AS lastHandshakeAt, rx_bytes AS rxBytes, tx_bytes AS txBytes, expires_at AS expiresAt
      FROM sessions WHERE status <> 'ENDED'`,
   );
   // Keyset pages over the partial unique index on live addresses: no sort, no scan of history.
   const liveActivityPage = db.prepare<[number, number], LiveActivity>(
     `SELECT id, public_key AS publicKey, address, status, user_id AS userId, device_id AS deviceId, started_at AS startedAt,
-       last_handshake_at AS lastHandshakeAt, rx_bytes AS rxBytes, tx_bytes AS txBytes
+       last_handshake_at AS lastHandshakeAt, rx_bytes AS rxBytes, tx_bytes AS txBytes, expires_at AS expiresAt
      FROM sessions WHERE status <> 'ENDED' AND address > ? ORDER BY address LIMIT ?`,
   );
-  const insert = db.prepare<{ userId: number; deviceId: number; publicKey: string; address: number; now: number }>(
-    `INSERT INTO sessions (user_id, device_id, public_key, address, status, started_at)
-     VALUES (@userId, @deviceId, @publicKey, @address, 'ACTIVE', @now)`,
+  const insert = db.prepare<{ userId: number; deviceId: number; publicKey: string; address: number; now: number; sealed: string | null; expiresAt: number | null }>(
+    `INSERT INTO sessions (user_id, device_id, public_key, address, status, started_at, preshared_key_sealed, expires_at)
+     VALUES (@userId, @deviceId, @publicKey, @address, 'ACTIVE', @now, @sealed, @expiresAt)`,
   );
+  // The one statement that reads a sealed preshared key: only the reconciler's restore uses it.
+  const sealedPresharedKey = db.prepare<[number], { sealed: string | null }>(`SELECT preshared_key_sealed AS sealed FROM sessions WHERE id = ?`);
+  const shiftExpiry = db.prepare<{ id: number; by: number }>(`UPDATE sessions SET expires_at = expires_at + @by WHERE id = @id AND expires_at IS NOT NULL`);
   const markEnding = db.prepare<{ id: number; now: number; reason: string | null; by: string }>(
     `UPDATE sessions SET status = 'ENDING', ending_at = @now, end_reason = @reason, ended_by = @by
      WHERE id = @id AND status = 'ACTIVE'`,
@@ -111,12 +121,13 @@ export function createSessionStore(db: Db, pool: AddressPool) {
     /** Live sessions with address > afterAddress, by address: lets a caller read them in slices and yield between. */
     liveActivityPage: (afterAddress: number, limit: number): LiveActivity[] => liveActivityPage.all(afterAddress, limit),
     /** Inserts an ACTIVE session with a free address; null when the pool is exhausted. Call inside a transaction. */
-    start(row: { userId: number; deviceId: number; publicKey: string; now: number }): { id: number; address: number } | null {
+    start(row: { userId: number; deviceId: number; publicKey: string; now: number; presharedKeySealed?: string | null; expiresAt?: number | null }): { id: number; address: number } | null {
+      const { presharedKeySealed, expiresAt, ...base } = row;
       for (;;) {
         const address = pool.allocate();
         if (address === null) return null;
         try {
-          return { id: Number(insert.run({ ...row, address }).lastInsertRowid), address };
+          return { id: Number(insert.run({ ...base, address, sealed: presharedKeySealed ?? null, expiresAt: expiresAt ?? null }).lastInsertRowid), address };
         } catch (error) {
           // The cache said free but the database disagrees (it is the truth): skip that address.
           if (!isUniqueViolation(error, 'sessions.address')) throw error;
@@ -135,6 +146,12 @@ export function createSessionStore(db: Db, pool: AddressPool) {
         if (row) { pool.release(row.address); moved++; }
       }
       return moved;
+    },
+    /** The session's sealed preshared key (src/preshared-keys.ts), null when it has none: for restoring its peer only. */
+    sealedPresharedKey: (id: number): string | null => sealedPresharedKey.get(id)?.sealed ?? null,
+    /** Moves these sessions' expiry by `byMs` (a wall-clock jump: the expiry keeps its distance in elapsed time). */
+    shiftExpiry(ids: readonly number[], byMs: number): void {
+      for (const id of ids) shiftExpiry.run({ id, by: byMs });
     },
     /** Deletes up to `limit` of the oldest sessions ENDED before `before`; returns how many went. */
     pruneEnded: (before: number, limit: number): number => pruneEnded.run(before, limit).changes,
