@@ -45,8 +45,14 @@ export function loadNodeKey(path: string | null): Buffer {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   const key = randomBytes(32);
-  // 'wx': never overwrite a key another process just wrote (that would orphan every sealed key).
-  const fd = openSync(path, 'wx', 0o600);
+  let fd: number;
+  try {
+    // 'wx': never overwrite a key another process just wrote (that would orphan every sealed key).
+    fd = openSync(path, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return parseNodeKey(readFileSync(path, 'utf8'), path);
+    throw error;
+  }
   try {
     writeSync(fd, `${key.toString('base64')}\n`);
   } finally {
