@@ -14,6 +14,7 @@ import { connect } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { execa, type ResultPromise } from 'execa';
+import { withPresharedKeyFiles } from '../wireguard/psk-files.js';
 
 export interface KeyPair { privateKey: string; publicKey: string }
 
@@ -45,7 +46,8 @@ export interface Testbed {
   nodeNs: string; clientNs: string;
   nodeUnderlayIp: string;
   node: WgInterface;
-  addClient(opts: { keyPair: KeyPair; address: string; persistentKeepalive?: number }): Promise<Client>;
+  /** presharedKey: the client's side of a PSK tunnel. */
+  addClient(opts: { keyPair: KeyPair; address: string; persistentKeepalive?: number; presharedKey?: string }): Promise<Client>;
   /** Kills every wireguard-go and deletes both namespaces; idempotent; never throws. */
   teardown(): Promise<void>;
 }
@@ -267,7 +269,7 @@ export async function createTestbed(opts: { prefix?: string; poolCidrAddress?: s
   })());
 
   let clientIndex = 0;
-  const addClient: Testbed['addClient'] = async ({ keyPair, address, persistentKeepalive }) => {
+  const addClient: Testbed['addClient'] = async ({ keyPair, address, persistentKeepalive, presharedKey }) => {
     const n = clientIndex++;
     const table = String(100 + n);
     const wg = await startWgInterface({
@@ -275,8 +277,11 @@ export async function createTestbed(opts: { prefix?: string; poolCidrAddress?: s
     });
     clients.add(wg);
     const nodePub = node?.publicKey ?? '';
-    await inNs(clientNs, 'wg', ['set', wg.iface, 'peer', nodePub, 'endpoint', `${nodeUnderlayIp}:${NODE_PORT}`,
-      'allowed-ips', `${nodeTunnelIp}/32`, ...(persistentKeepalive ? ['persistent-keepalive', String(persistentKeepalive)] : [])]);
+    // A file, as wgnode does (src/wireguard/psk-files.ts): /dev/stdin is a socket under Node and wg cannot open it.
+    await withPresharedKeyFiles(presharedKey ? [presharedKey] : [], (pathOf) =>
+      inNs(clientNs, 'wg', ['set', wg.iface, 'peer', nodePub, 'endpoint', `${nodeUnderlayIp}:${NODE_PORT}`,
+        'allowed-ips', `${nodeTunnelIp}/32`, ...(persistentKeepalive ? ['persistent-keepalive', String(persistentKeepalive)] : []),
+        ...(presharedKey ? ['preshared-key', pathOf(presharedKey)] : [])]));
     // Every client routes to the same node address: a table per client, chosen by source address.
     await inNs(clientNs, 'ip', ['route', 'add', `${nodeTunnelIp}/32`, 'dev', wg.iface, 'table', table]);
     await inNs(clientNs, 'ip', ['rule', 'add', 'from', address, 'table', table]);
