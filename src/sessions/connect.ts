@@ -31,7 +31,7 @@ export function activateDevice(deps: UseCaseDeps, request: { actor: Actor; userI
 }
 
 /** The longest lifetimeS a connect may ask for: one year. */
-export const MAX_LIFETIME_S = 31_536_000;
+const MAX_LIFETIME_S = 31_536_000;
 
 export interface ConnectRequest {
   actor: Actor;
