@@ -46,6 +46,8 @@ async function main(): Promise<number> {
       WGNODE_ADMIN_TOKEN: token,
       WGNODE_PUBLIC_ENDPOINT: `${testbed.nodeUnderlayIp}:${testbed.node.listenPort}`,
       WGNODE_RECONCILE_INTERVAL_MS: '2000',
+      // The laptop below keeps two keys (the default, 1, would rotate its first key out).
+      WGNODE_SESSIONS_PER_DEVICE: '2',
     });
     // Warnings only: the welcome text below is what a newcomer reads.
     running = await startServer(config, { log: createLogger({ level: 'warn' }) });

@@ -26,6 +26,7 @@ import { listenHttp, type HttpListener } from './http/listen.js';
 import { listenOnLocalSocket, type LocalSocket } from './local-socket.js';
 import { createLogger, type Logger } from './logger.js';
 import { formatIpv4 } from './net.js';
+import { createPresharedKeySealer, loadNodeKey } from './preshared-keys.js';
 import { createReconciler } from './reconcile/reconciler.js';
 import type { ReconcileReport } from './reconcile/report.js';
 import { openRegistry, type Registry } from './registry/index.js';
@@ -90,6 +91,8 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
   const wireguard = createWireGuardInterface(interfaceOptions);
   // Every peer change (use cases, reconciler) goes through one coalescer: concurrent changes share `wg set` calls.
   const peers = createPeerCoalescer(createSetPeers(interfaceOptions));
+  // Seals the preshared keys the registry stores (created 0600 beside the database on first start).
+  const presharedKeys = createPresharedKeySealer(loadNodeKey(config.pskKeyFile));
   // NAT nodes: revoked addresses' conntrack entries go with their peers. Not through the
   // instrumented runner: conntrack exits 1 when nothing matched, which is no failure (own metric).
   const conntrack = config.conntrack
@@ -102,6 +105,8 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     now: overrides.now,
     maxDevicesPerUser: config.maxDevicesPerUser,
     staticPeers: config.staticPeers,
+    sessionsPerDevice: config.sessionsPerDevice,
+    presharedKeys,
     conntrack,
   };
   const service = createSessionService(useCaseDeps);
@@ -119,6 +124,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     intervalMs: config.reconcileIntervalMs,
     onlineWindowS: config.onlineWindowS,
     idleTimeoutS: config.idleTimeoutS,
+    presharedKeys,
     now: overrides.now,
     conntrack,
     onReport: (report) => {

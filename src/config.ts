@@ -69,6 +69,10 @@ export interface Config {
   /** Delete the connection-tracking entries of revoked addresses (NAT nodes; src/wireguard/conntrack.ts). */
   conntrack: boolean;
   conntrackBin: string;
+  /** ACTIVE sessions per device; a connect beyond it replaces the oldest (key rotation). 0 = no limit. */
+  sessionsPerDevice: number;
+  /** The node key that seals stored preshared keys (src/preshared-keys.ts); null = in-memory registry, a key per process. */
+  pskKeyFile: string | null;
 }
 
 export interface TlsFiles {
@@ -151,6 +155,8 @@ export function loadConfig(env: Env = process.env): Config {
     // Off unless asked for: only a node that does NAT (or forwards) has entries worth deleting.
     conntrack: read(env, 'WGNODE_CONNTRACK', 'false', boolean),
     conntrackBin: read(env, 'WGNODE_CONNTRACK_BIN', 'conntrack', nonEmpty),
+    sessionsPerDevice: read(env, 'WGNODE_SESSIONS_PER_DEVICE', '1', (v) => integer(v, 0, 1_000_000)),
+    pskKeyFile: pskKeyFile(env),
   };
 }
 
@@ -266,6 +272,12 @@ function staticPeers(value: string): ReadonlySet<string> {
 }
 
 /** Where the CLI finds the server: the local socket by default, or a remote node (URL + token). */
+/** WGNODE_PSK_KEY_FILE, else `<WGNODE_DB>.psk-key` beside the database; null for an in-memory database. */
+function pskKeyFile(env: Env): string | null {
+  const db = (env.WGNODE_DB ?? './data/wgnode.db').trim();
+  return read(env, 'WGNODE_PSK_KEY_FILE', db === ':memory:' ? '' : `${db}.psk-key`, (v) => (v === '' ? null : v));
+}
+
 export interface ClientConfig {
   socketPath: string;
   url: string | null;

@@ -53,7 +53,7 @@ async function revokeAll(path: string, synchronous: SyncMode, concurrency: numbe
   const checkpointer = registry.startWalCheckpointer({ log: silentLogger });
   const service = createSessionService({
     registry,
-    peers: { addPeers: () => Promise.resolve(), removePeers: () => Promise.resolve() },
+    peers: { addPeers: () => Promise.resolve(), removePeers: () => Promise.resolve(), changePeers: () => Promise.resolve() },
     log: silentLogger,
     maxDevicesPerUser: 5,
   });

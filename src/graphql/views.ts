@@ -26,6 +26,8 @@ export function sessionView(session: Session, onlineSince: number) {
     lastHandshakeAt: iso(session.lastHandshakeAt),
     rxBytes: session.rxBytes,
     txBytes: session.txBytes,
+    hasPresharedKey: session.hasPresharedKey === 1,
+    expiresAt: iso(session.expiresAt),
   };
 }
 

@@ -142,6 +142,7 @@ export function createMetrics(options: { sessions: SessionCounts; draining?: () 
       reconcileRepairs.labels('finished_intent').inc(report.finishedIntents);
       reconcileRepairs.labels('restored_peer').inc(report.restoredPeers);
       reconcileRepairs.labels('ended_idle_session').inc(report.endedIdleSessions);
+      reconcileRepairs.labels('ended_expired_session').inc(report.endedExpiredSessions);
       if (report.ok) {
         // A failed pass may not have read the dump: keep the last known count.
         peersOnInterface.set(report.peersOnInterface);

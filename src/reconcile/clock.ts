@@ -3,6 +3,7 @@
 // every session look idle (or fresh) at once. The reconciler measures time between its passes on
 // the monotonic clock too; when the two disagree by more than CLOCK_JUMP_TOLERANCE_MS the wall
 // clock jumped, and the reconciler (reconciler.ts) holds idle-ending and rebases handshake times.
+// Expiry (connectDevice lifetimeS) is a lifetime too: on a jump the reconciler moves expiresAt by it.
 
 /** Smaller disagreements (NTP slewing, a late timer) move an age by less than this: ignored. */
 const CLOCK_JUMP_TOLERANCE_MS = 30_000;

@@ -11,6 +11,8 @@ export interface ReconcilePlan {
   finishing: LiveActivity[];
   /** ACTIVE sessions with no handshake for longer than the idle timeout: to end. */
   idle: LiveActivity[];
+  /** ACTIVE sessions past their expiry (expiresAt): to end, before any idle check. */
+  expired: LiveActivity[];
   /** ACTIVE sessions whose peer is missing, or present with other allowed-ips. */
   restore: LiveActivity[];
   /** Only the rows whose values changed. */
@@ -71,7 +73,7 @@ function* planInSlices(peers: readonly PeerState[], live: readonly LiveActivity[
     liveKeys.add(session.publicKey);
     if (++n % ITEMS_PER_SLICE === 0) yield;
   }
-  const plan: ReconcilePlan = { unknownKeys: [], finishing: [], idle: [], restore: [], handshakes: [] };
+  const plan: ReconcilePlan = { unknownKeys: [], finishing: [], idle: [], expired: [], restore: [], handshakes: [] };
 
   for (const peer of peers) {
     if (!liveKeys.has(peer.publicKey) && !options.staticPeers.has(peer.publicKey)) plan.unknownKeys.push(peer.publicKey);
@@ -88,8 +90,11 @@ function* planInSlices(peers: readonly PeerState[], live: readonly LiveActivity[
     const update = peer ? handshakeUpdate(session, peer, options.translateHandshake) : missingPeerUpdate(session);
     if (update) plan.handshakes.push(update);
     const lastHandshakeAt = update?.lastHandshakeAt ?? session.lastHandshakeAt;
-    // A session that never handshook counts from its start.
-    if (idleBefore !== null && (lastHandshakeAt ?? session.startedAt) < idleBefore) {
+    // Expiry is on the wall clock; the reconciler moves expiresAt along with a clock jump (clock.ts).
+    // A session that never handshook counts its idleness from its start.
+    if (session.expiresAt != null && session.expiresAt <= options.now) {
+      plan.expired.push(session);
+    } else if (idleBefore !== null && (lastHandshakeAt ?? session.startedAt) < idleBefore) {
       plan.idle.push(session);
     } else if (!peer || !holdsAllowedIps(peer, session)) {
       plan.restore.push(session);

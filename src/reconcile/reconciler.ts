@@ -3,7 +3,8 @@
 // adds its peer, so every peer in the dump has its row visible by then (the other order would
 // make a fresh peer look unknown and remove it). Passes are single-flight.
 import type { Logger } from '../logger.js';
-import type { Registry } from '../registry/index.js';
+import type { PresharedKeySealer } from '../preshared-keys.js';
+import type { LiveActivity, Registry } from '../registry/index.js';
 import type { ConntrackFlusher } from '../wireguard/conntrack.js';
 import type { PeerChanges } from '../wireguard/peer-changes.js';
 import type { WireGuardInterface } from '../wireguard/interface.js';
@@ -37,6 +38,8 @@ export interface ReconcilerOptions {
    * performance.now, or to `now` when a test injects a wall clock alone (then no jump is seen).
    */
   monotonicNow?: () => number;
+  /** Opens stored preshared keys when a peer is restored. */
+  presharedKeys?: PresharedKeySealer;
   /** Called after every pass (metrics: duration, repairs by kind). */
   onReport?: (report: ReconcileReport) => void;
   /** Deletes the conntrack entries of sessions a pass ended (WGNODE_CONNTRACK); absent = off. */
@@ -76,6 +79,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   // After a wall-clock jump, no session ends as idle until one idle timeout has passed on the monotonic clock.
   let holdIdleUntil = -Infinity;
   const maxUnknownRemovals = options.maxUnknownRemovals === undefined ? DEFAULT_MAX_UNKNOWN_REMOVALS : options.maxUnknownRemovals;
+  // The wall time of the previous pass: sessions started before it had their expiry set on the old clock.
+  let previousPassAt = -Infinity;
   let last: ReconcileReport | null = readPersisted(registry);
   let lastSuccess: number | null = null;
   let info: InterfaceInfo | null = null;
@@ -101,6 +106,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       log.warn({ jumpMs: jump, idleHoldS: options.idleTimeoutS }, 'the wall clock jumped; handshake times are rebased and no session ends as idle for one idle timeout');
     }
     const idleTimeoutS = startedMono < holdIdleUntil ? 0 : options.idleTimeoutS;
+    const startedBeforeJump = previousPassAt;
+    previousPassAt = startedAt;
     try {
       let dump: Awaited<ReturnType<typeof options.wireguard.dump>>;
       try {
@@ -119,7 +126,10 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       // Read and planned in slices, yielding between them: a full interface must not stall requests.
       const live = await readLiveActivity(registry);
       // Ages stay what they were across the jump: "online" does not flip for everyone at once.
-      if (jump !== 0) shifts.rebase(live, jump);
+      if (jump !== 0) {
+        shifts.rebase(live, jump);
+        shiftExpiries(live, jump, startedBeforeJump);
+      }
       const plan = await planReconcileYielding(dump.peers, live, { staticPeers, now: startedAt, idleTimeoutS, translateHandshake: (id, ms) => shifts.translate(id, ms) });
       // A connect may have claimed a key since the registry was read: it is not unknown any more.
       plan.unknownKeys = plan.unknownKeys.filter((key) => !registry.sessions.liveByKey(key));
@@ -130,7 +140,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       report.massRemovalHeld = decision.massHeld;
       report.interfaceOwned = owned;
       const unknownRemoval = order?.kind === 'purge' ? { actor: order.actor, action: 'purge-unmanaged-peer' } : undefined;
-      const outcome = await applyPlan({ registry, peers: options.peers, now, idleTimeoutS, unknownRemoval, conntrack: options.conntrack, onlineWindowS: options.onlineWindowS }, plan, counts);
+      const outcome = await applyPlan({ registry, peers: options.peers, now, idleTimeoutS, unknownRemoval, conntrack: options.conntrack, onlineWindowS: options.onlineWindowS, presharedKeys: options.presharedKeys }, plan, counts);
       if (outcome.bookkeepingError !== null) {
         report.bookkeepingError = describe(outcome.bookkeepingError);
         log.warn({ err: outcome.bookkeepingError }, 'recording handshakes and counters failed; enforcement went ahead');
@@ -205,6 +215,23 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       registry.transaction(() => registry.changes.recordInterface(up, now(), reason));
     } catch (error) {
       log.warn({ err: error }, 'could not record the interface state in the change feed');
+    }
+  }
+
+  /**
+   * Expiry is a lifetime, not a date: after a jump, the expiry of every session started on the old
+   * clock moves with it, in the registry (expiresAt stays true on the new clock) and in this pass's rows.
+   */
+  function shiftExpiries(live: LiveActivity[], jump: number, startedBefore: number): void {
+    const moved = live.filter((s) => s.expiresAt != null && s.startedAt <= startedBefore);
+    if (moved.length === 0) return;
+    try {
+      registry.transaction(() => registry.sessions.shiftExpiry(moved.map((s) => s.id), jump));
+      for (const s of moved) s.expiresAt = s.expiresAt! + jump;
+    } catch (error) {
+      // Unmoved, they could end early: this pass leaves them be, the next tries the move again.
+      for (const s of moved) s.expiresAt = null;
+      log.warn({ err: error }, 'could not move session expiries after the clock jump');
     }
   }
 

@@ -5,6 +5,8 @@ import { RECONCILER_ACTOR } from '../actors.js';
 import type { LiveActivity, Registry } from '../registry/index.js';
 import type { ConntrackFlusher } from '../wireguard/conntrack.js';
 import { onlineSince } from '../registry/online.js';
+import type { PresharedKeySealer } from '../preshared-keys.js';
+import type { PeerSpec } from '../wireguard/interface.js';
 import type { PeerChanges } from '../wireguard/peer-changes.js';
 import { allowedIpsOf } from '../net.js';
 import type { ReconcilePlan } from './plan.js';
@@ -25,6 +27,8 @@ export interface RepairDeps {
   conntrack?: ConntrackFlusher;
   /** The online window: with it, each pass writes the feed's SESSION_ONLINE / SESSION_OFFLINE rows. */
   onlineWindowS?: number;
+  /** Opens the stored preshared keys of peers being restored; without it they come back without one. */
+  presharedKeys?: PresharedKeySealer;
 }
 
 export interface RepairCounts {
@@ -32,6 +36,7 @@ export interface RepairCounts {
   finishedIntents: number;
   restoredPeers: number;
   endedIdleSessions: number;
+  endedExpiredSessions: number;
   handshakesRecorded: number;
 }
 
@@ -48,12 +53,13 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
   const { registry } = deps;
   const unknownRemoval = deps.unknownRemoval ?? { actor: RECONCILER_ACTOR, action: 'remove-unknown-peer' };
   let failure: unknown = null;
-  let idleAudit: number[] = [];
+  let endAudit: number[] = [];
   try {
-    idleAudit = recordIntents(deps, plan);
+    endAudit = recordIntents(deps, plan);
   } catch (error) {
-    // No intent, no command: idle sessions wait for the next pass; the other repairs go ahead.
+    // No intent, no command: idle and expired sessions wait for the next pass; the other repairs go ahead.
     plan.idle = [];
+    plan.expired = [];
     failure = error;
   }
 
@@ -62,7 +68,7 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
   // keeps order), so its change lands last and wins. A connect may have claimed an unknown key,
   // or a key of an ENDING (or idle) session this pass planned to remove, once that session ended.
   plan.unknownKeys = plan.unknownKeys.filter((key) => !registry.sessions.liveByKey(key));
-  const ending = [...plan.finishing, ...plan.idle].filter((s) => !heldByAnother(registry, s));
+  const ending = [...plan.finishing, ...plan.idle, ...plan.expired].filter((s) => !heldByAnother(registry, s));
   const removeKeys = [...plan.unknownKeys, ...ending.map((s) => s.publicKey)];
   const reowned: SessionRef[] = [];
   if (removeKeys.length > 0) {
@@ -74,9 +80,10 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
         const finished = plan.finishing.filter((s) => registry.sessions.markEnded([s.id], at) === 1);
         for (const s of finished) audit(deps, 'finish-removal', s, 'ok');
         counts.finishedIntents = finished.length;
-        registry.sessions.markEnded(plan.idle.map((s) => s.id), at);
-        for (const id of idleAudit) registry.audit.settle(id, 'ok');
+        registry.sessions.markEnded([...plan.idle, ...plan.expired].map((s) => s.id), at);
+        for (const id of endAudit) registry.audit.settle(id, 'ok');
         counts.endedIdleSessions = plan.idle.length;
+        counts.endedExpiredSessions = plan.expired.length;
         for (const key of plan.unknownKeys) {
           registry.audit.record({ at, ...unknownRemoval, outcome: 'ok', detail: JSON.stringify({ publicKey: key }) });
           registry.changes.append({ at, kind: 'PEER_REMOVED', actor: unknownRemoval.actor, detail: JSON.stringify({ publicKey: key }) });
@@ -87,7 +94,7 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
         counts.removedUnknownPeers = plan.unknownKeys.length;
       });
       // Their peers are gone: so go their flows' conntrack entries, in the background.
-      deps.conntrack?.forget([...plan.finishing, ...plan.idle]);
+      deps.conntrack?.forget(ending);
     } catch (error) {
       failure ??= error;
     }
@@ -97,7 +104,7 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
   const restore = [...plan.restore, ...reowned].filter((s) => isStillActive(registry, s));
   if (restore.length > 0) {
     try {
-      await deps.peers.addPeers(restore.map((s) => ({ publicKey: s.publicKey, allowedIps: allowedIpsOf(s) })));
+      await deps.peers.addPeers(restore.map((s) => peerOf(deps, s)));
       // A disconnect may have ended a session while we put its peer back: take those out again
       // (and if the key now belongs to a newer session, give it that session's address).
       const stale: string[] = [];
@@ -110,7 +117,7 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
         return false;
       });
       if (stale.length > 0) await deps.peers.removePeers(stale);
-      if (readd.length > 0) await deps.peers.addPeers(readd.map((s) => ({ publicKey: s.publicKey, allowedIps: allowedIpsOf(s) })));
+      if (readd.length > 0) await deps.peers.addPeers(readd.map((s) => peerOf(deps, s)));
       registry.transaction(() => {
         for (const s of restored) {
           audit(deps, 'restore-peer', s, 'ok');
@@ -145,15 +152,28 @@ function heldByAnother(registry: Registry, session: LiveActivity): boolean {
   return owner !== undefined && owner.id !== session.id;
 }
 
-/** One transaction before any command: idle sessions → ENDING with a pending audit row (handshakes are written apart, last). */
+/** The peer to put back: with its preshared key when the session has one (opened only here, never logged). */
+function peerOf(deps: RepairDeps, session: SessionRef): PeerSpec {
+  const peer: PeerSpec = { publicKey: session.publicKey, allowedIps: allowedIpsOf(session) };
+  const sealed = deps.presharedKeys ? deps.registry.sessions.sealedPresharedKey(session.id) : null;
+  if (sealed !== null) peer.presharedKey = deps.presharedKeys!.open(sealed, session.publicKey);
+  return peer;
+}
+
+/** One transaction before any command: idle and expired sessions → ENDING with a pending audit row (handshakes are written apart, last). */
 function recordIntents(deps: RepairDeps, plan: ReconcilePlan): number[] {
   const { registry } = deps;
   return registry.transaction(() => {
-    const reason = `idle for more than ${deps.idleTimeoutS} s`;
-    const moved = new Set(registry.sessions.markEnding(plan.idle.map((s) => s.id), { now: deps.now(), reason, by: RECONCILER_ACTOR }));
+    const idleReason = `idle for more than ${deps.idleTimeoutS} s`;
+    const expired = new Set(registry.sessions.markEnding(plan.expired.map((s) => s.id), { now: deps.now(), reason: 'expired', by: RECONCILER_ACTOR }));
+    const idle = new Set(registry.sessions.markEnding(plan.idle.map((s) => s.id), { now: deps.now(), reason: idleReason, by: RECONCILER_ACTOR }));
     // A session a mutation ended meanwhile is that mutation's to finish, not ours.
-    plan.idle = plan.idle.filter((s) => moved.has(s.id));
-    return plan.idle.map((s) => audit(deps, 'end-idle', s, 'pending', reason));
+    plan.expired = plan.expired.filter((s) => expired.has(s.id));
+    plan.idle = plan.idle.filter((s) => idle.has(s.id));
+    return [
+      ...plan.expired.map((s) => audit(deps, 'end-expired', s, 'pending', 'expired')),
+      ...plan.idle.map((s) => audit(deps, 'end-idle', s, 'pending', idleReason)),
+    ];
   });
 }
 

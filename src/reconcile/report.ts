@@ -15,6 +15,8 @@ export interface ReconcileReport {
   /** ACTIVE sessions whose missing (or altered) peer this pass put back. */
   restoredPeers: number;
   endedIdleSessions: number;
+  /** ACTIVE sessions past their expiry (connectDevice lifetimeS) that this pass ended. */
+  endedExpiredSessions: number;
   /** Session rows whose handshake time or byte counters changed and were written. */
   handshakesRecorded: number;
   /** Why recording handshakes and counters failed (the repairs still ran); null when it worked. */
@@ -44,6 +46,7 @@ export function emptyReport(at: number): ReconcileReport {
     finishedIntents: 0,
     restoredPeers: 0,
     endedIdleSessions: 0,
+    endedExpiredSessions: 0,
     handshakesRecorded: 0,
     bookkeepingError: null,
     clockJumpMs: null,
@@ -56,5 +59,5 @@ export function emptyReport(at: number): ReconcileReport {
 
 /** Repairs only: handshakes are bookkeeping, not drift. */
 export function repairCount(report: ReconcileReport): number {
-  return report.removedUnknownPeers + report.finishedIntents + report.restoredPeers + report.endedIdleSessions;
+  return report.removedUnknownPeers + report.finishedIntents + report.restoredPeers + report.endedIdleSessions + report.endedExpiredSessions;
 }

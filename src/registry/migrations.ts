@@ -148,4 +148,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX sessions_feed_offline ON sessions (last_handshake_at) WHERE status = 'ACTIVE' AND feed_online = 0;
   CREATE INDEX sessions_feed_online  ON sessions (last_handshake_at) WHERE feed_online = 1;
   `,
+  `
+  -- Issue 10: a session's preshared key, sealed with the node key (src/preshared-keys.ts), never
+  -- returned by a query; and its expiry (ms since the epoch, NULL = none).
+  ALTER TABLE sessions ADD COLUMN preshared_key_sealed TEXT;
+  ALTER TABLE sessions ADD COLUMN expires_at INTEGER;
+  `,
 ];

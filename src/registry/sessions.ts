@@ -28,6 +28,10 @@ export interface Session {
   /** Totals over every incarnation of the peer (docs/operations.md, "How byte totals are kept"). */
   rxBytes: number;
   txBytes: number;
+  /** 1 when the session has a preshared key (the key itself is never read back by a query). */
+  hasPresharedKey: 0 | 1;
+  /** When the session ends as expired (ms); null = never. */
+  expiresAt: number | null;
 }
 
 /** What the command layer and the reconciler need of a live session. */
@@ -50,6 +54,8 @@ export interface LiveActivity extends LivePeer {
   /** The interface's counters at the last reading (0 after the peer was seen missing). */
   rxSeen: number;
   txSeen: number;
+  /** Absent or null: the session never expires. */
+  expiresAt?: number | null;
 }
 
 export interface SessionFilter {
@@ -73,7 +79,8 @@ export interface HandshakeUpdate {
 
 const COLUMNS = `id, user_id AS userId, device_id AS deviceId, public_key AS publicKey, address, address6, status,
   started_at AS startedAt, ending_at AS endingAt, ended_at AS endedAt, end_reason AS endReason, ended_by AS endedBy,
-  last_handshake_at AS lastHandshakeAt, rx_bytes AS rxBytes, tx_bytes AS txBytes`;
+  last_handshake_at AS lastHandshakeAt, rx_bytes AS rxBytes, tx_bytes AS txBytes,
+  preshared_key_sealed IS NOT NULL AS hasPresharedKey, expires_at AS expiresAt`;
 
 /**
  * address6Of: the IPv6 address that goes with an IPv4 one (dual-stack, net.ts ipv6Beside); null
@@ -90,19 +97,22 @@ export function createSessionStore(db: Db, pool: AddressPool, changes: ChangeLog
   const allLive = db.prepare<[], LivePeer>(`SELECT id, public_key AS publicKey, address, address6, status FROM sessions WHERE status <> 'ENDED'`);
   const liveActivity = db.prepare<[], LiveActivity>(
     `SELECT id, public_key AS publicKey, address, address6, status, user_id AS userId, device_id AS deviceId, started_at AS startedAt,
-       last_handshake_at AS lastHandshakeAt, rx_bytes AS rxBytes, tx_bytes AS txBytes, rx_seen AS rxSeen, tx_seen AS txSeen
+       last_handshake_at AS lastHandshakeAt, rx_bytes AS rxBytes, tx_bytes AS txBytes, rx_seen AS rxSeen, tx_seen AS txSeen, expires_at AS expiresAt
      FROM sessions WHERE status <> 'ENDED'`,
   );
   // Keyset pages over the partial unique index on live addresses: no sort, no scan of history.
   const liveActivityPage = db.prepare<[number, number], LiveActivity>(
     `SELECT id, public_key AS publicKey, address, address6, status, user_id AS userId, device_id AS deviceId, started_at AS startedAt,
-       last_handshake_at AS lastHandshakeAt, rx_bytes AS rxBytes, tx_bytes AS txBytes, rx_seen AS rxSeen, tx_seen AS txSeen
+       last_handshake_at AS lastHandshakeAt, rx_bytes AS rxBytes, tx_bytes AS txBytes, rx_seen AS rxSeen, tx_seen AS txSeen, expires_at AS expiresAt
      FROM sessions WHERE status <> 'ENDED' AND address > ? ORDER BY address LIMIT ?`,
   );
-  const insert = db.prepare<{ userId: number; deviceId: number; publicKey: string; address: number; address6: string | null; now: number }>(
-    `INSERT INTO sessions (user_id, device_id, public_key, address, address6, status, started_at)
-     VALUES (@userId, @deviceId, @publicKey, @address, @address6, 'ACTIVE', @now)`,
+  const insert = db.prepare<{ userId: number; deviceId: number; publicKey: string; address: number; address6: string | null; now: number; sealed: string | null; expiresAt: number | null }>(
+    `INSERT INTO sessions (user_id, device_id, public_key, address, address6, status, started_at, preshared_key_sealed, expires_at)
+     VALUES (@userId, @deviceId, @publicKey, @address, @address6, 'ACTIVE', @now, @sealed, @expiresAt)`,
   );
+  // The one statement that reads a sealed preshared key: only the reconciler's restore uses it.
+  const sealedPresharedKey = db.prepare<[number], { sealed: string | null }>(`SELECT preshared_key_sealed AS sealed FROM sessions WHERE id = ?`);
+  const shiftExpiry = db.prepare<{ id: number; by: number }>(`UPDATE sessions SET expires_at = expires_at + @by WHERE id = @id AND expires_at IS NOT NULL`);
   // An ending session is no longer online: its ENDING row says so, no SESSION_OFFLINE follows.
   const markEnding = db.prepare<{ id: number; now: number; reason: string | null; by: string }>(
     `UPDATE sessions SET status = 'ENDING', ending_at = @now, end_reason = @reason, ended_by = @by, feed_online = 0
@@ -140,14 +150,14 @@ export function createSessionStore(db: Db, pool: AddressPool, changes: ChangeLog
     /** Live sessions with address > afterAddress, by address: lets a caller read them in slices and yield between. */
     liveActivityPage: (afterAddress: number, limit: number): LiveActivity[] => liveActivityPage.all(afterAddress, limit),
     /** Inserts an ACTIVE session with a free address; null when the pool is exhausted. Call inside a transaction. */
-    start(row: { userId: number; deviceId: number; publicKey: string; now: number; by?: string }): { id: number; address: number; address6: string | null } | null {
-      const { by, ...values } = row;
+    start(row: { userId: number; deviceId: number; publicKey: string; now: number; by?: string; presharedKeySealed?: string | null; expiresAt?: number | null }): { id: number; address: number; address6: string | null } | null {
+      const { by, presharedKeySealed, expiresAt, ...values } = row;
       for (;;) {
         const address = pool.allocate(row.now);
         if (address === null) return null;
         const address6 = address6Of ? address6Of(address) : null;
         try {
-          const id = Number(insert.run({ ...values, address, address6 }).lastInsertRowid);
+          const id = Number(insert.run({ ...values, address, address6, sealed: presharedKeySealed ?? null, expiresAt: expiresAt ?? null }).lastInsertRowid);
           changes.append({
             at: row.now, kind: 'SESSION_STARTED', userId: row.userId, deviceId: row.deviceId, sessionId: id, actor: by,
             detail: JSON.stringify({ publicKey: row.publicKey, address: formatIpv4(address), address6 }),
@@ -180,6 +190,12 @@ export function createSessionStore(db: Db, pool: AddressPool, changes: ChangeLog
         changes.append({ at: now, kind: 'SESSION_ENDED', userId: row.userId, deviceId: row.deviceId, sessionId: id, actor: row.actor, reason: row.reason });
       }
       return moved;
+    },
+    /** The session's sealed preshared key (src/preshared-keys.ts), null when it has none: for restoring its peer only. */
+    sealedPresharedKey: (id: number): string | null => sealedPresharedKey.get(id)?.sealed ?? null,
+    /** Moves these sessions' expiry by `byMs` (a wall-clock jump: the expiry keeps its distance in elapsed time). */
+    shiftExpiry(ids: readonly number[], byMs: number): void {
+      for (const id of ids) shiftExpiry.run({ id, by: byMs });
     },
     /** Deletes up to `limit` of the oldest sessions ENDED before `before`; returns how many went. */
     pruneEnded: (before: number, limit: number): number => pruneEnded.run(before, limit).changes,

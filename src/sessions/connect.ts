@@ -1,6 +1,7 @@
 // Activate a device (creating user and device on first sight) and connect one of its keys.
-import type { Device, Session } from '../registry/index.js';
+import type { Device, LivePeer, Session } from '../registry/index.js';
 import { allowedIpsOf } from '../net.js';
+import type { PeerChange } from '../wireguard/interface.js';
 import { isPublicKey } from '../wireguard/keys.js';
 import type { Actor, UseCaseDeps } from './deps.js';
 import { readDrainState } from './drain.js';
@@ -39,17 +40,38 @@ export function stageActivation(
   return { device: registry.devices.get(userId, deviceId)!, changed: true };
 }
 
-export async function connectDevice(
-  deps: UseCaseDeps,
-  request: { actor: Actor; userId: number; deviceId: number; publicKey: string },
-): Promise<Session> {
+/** The longest lifetimeS a connect may ask for: one year. */
+const MAX_LIFETIME_S = 31_536_000;
+
+export interface ConnectRequest {
+  actor: Actor;
+  userId: number;
+  deviceId: number;
+  publicKey: string;
+  /** Base64, 32 bytes; sealed before it is stored, never returned, never in an argv or a log. */
+  presharedKey?: string | null;
+  /** The session ends as 'expired' this many seconds after it starts. */
+  lifetimeS?: number | null;
+}
+
+export async function connectDevice(deps: UseCaseDeps, request: ConnectRequest): Promise<Session> {
   const { registry } = deps;
   const { actor, userId, deviceId, publicKey } = request;
+  const presharedKey = request.presharedKey ?? undefined;
+  const lifetimeS = request.lifetimeS ?? null;
   checkId('userId', userId);
   checkId('deviceId', deviceId);
   if (!isPublicKey(publicKey)) throw errors.invalidPublicKey();
+  if (presharedKey !== undefined && !isPublicKey(presharedKey)) throw errors.invalidPresharedKey();
+  if (presharedKey !== undefined && !deps.presharedKeys) throw errors.badInput('this node does not accept preshared keys');
+  if (lifetimeS !== null && (!Number.isSafeInteger(lifetimeS) || lifetimeS < 1 || lifetimeS > MAX_LIFETIME_S)) {
+    throw errors.badInput(`lifetimeS must be a whole number of seconds from 1 to ${MAX_LIFETIME_S}`);
+  }
   const now = (deps.now ?? Date.now)();
   const audit = { at: now, actor, action: 'connect', userId, deviceId };
+  // Sealed outside the transaction (crypto is not the registry's business); only the sealed form is stored.
+  const presharedKeySealed = presharedKey === undefined ? null : deps.presharedKeys!.seal(presharedKey, publicKey);
+  const expiresAt = lifetimeS === null ? null : now + lifetimeS * 1000;
 
   const started = inTransaction(deps, () => {
     const device = registry.devices.get(userId, deviceId);
@@ -65,25 +87,46 @@ export async function connectDevice(
     }
     // Draining: existing sessions (and a retry's answer above) stay; new ones go to other nodes.
     if (readDrainState(registry)) return refuse(deps, audit, errors.nodeDraining());
-    const session = registry.sessions.start({ userId, deviceId, publicKey, now, by: actor });
+    const replaced = toReplace(registry.sessions.liveByDevice(userId, deviceId), deps.sessionsPerDevice ?? 0);
+    const session = registry.sessions.start({ userId, deviceId, publicKey, now, by: actor, presharedKeySealed, expiresAt });
     if (!session) return refuse(deps, audit, errors.poolExhausted());
-    const auditId = registry.audit.record({ ...audit, sessionId: session.id, outcome: 'pending' });
-    return { session, auditId };
+    // Intent first: the old sessions are ENDING before the call that swaps the keys.
+    registry.sessions.markEnding(replaced.map((p) => p.id), { now, reason: 'replaced', by: actor });
+    const detail = replaced.length > 0 ? JSON.stringify({ replaced: replaced.map((p) => p.id) }) : null;
+    const auditId = registry.audit.record({ ...audit, sessionId: session.id, outcome: 'pending', detail });
+    return { session, auditId, replaced };
   });
   if ('existing' in started) return started.existing!;
 
-  const { session, auditId } = started;
+  const { session, auditId, replaced } = started;
+  // One request, so one `wg set`: `peer OLD remove peer NEW allowed-ips …`. The device never has
+  // both keys on the interface, and never neither.
+  const changes: PeerChange[] = replaced.map((p) => ({ remove: p.publicKey }));
+  changes.push({ add: { publicKey, allowedIps: allowedIpsOf(session), ...(presharedKey === undefined ? {} : { presharedKey }) } });
   try {
-    await deps.peers.addPeers([{ publicKey, allowedIps: allowedIpsOf(session) }]);
+    await deps.peers.changePeers(changes);
   } catch (error) {
     deps.log.error({ err: error, sessionId: session.id }, 'adding the peer failed; the session is ended');
     // The peer may have been added after all (a timeout): ENDING lets the reconciler make sure it is gone.
+    // The replaced sessions stay ENDING too: the reconciler finishes their removal.
     inTransaction(deps, () => {
       registry.sessions.markEnding([session.id], { now: (deps.now ?? Date.now)(), reason: 'connect failed', by: actor });
       registry.audit.settle(auditId, 'failed');
     });
     throw errors.peerAddFailed(error);
   }
-  inTransaction(deps, () => registry.audit.settle(auditId, 'ok'));
+  inTransaction(deps, () => {
+    registry.sessions.markEnded(replaced.map((p) => p.id), (deps.now ?? Date.now)());
+    registry.audit.settle(auditId, 'ok');
+  });
+  // The replaced keys' addresses are freed: their flows' conntrack entries go with them (background).
+  if (replaced.length > 0) deps.conntrack?.forget(replaced);
   return registry.sessions.get(session.id)!;
+}
+
+/** The oldest ACTIVE sessions that must make room for one more under the per-device limit (0 = none). */
+function toReplace(live: readonly LivePeer[], limit: number): LivePeer[] {
+  if (limit <= 0) return [];
+  const active = live.filter((p) => p.status === 'ACTIVE'); // by id: oldest first
+  return active.slice(0, Math.max(0, active.length - limit + 1));
 }

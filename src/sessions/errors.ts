@@ -10,6 +10,7 @@ export type DomainCode =
   | 'DEVICE_LIMIT_REACHED'
   | 'PUBLIC_KEY_IN_USE'
   | 'INVALID_PUBLIC_KEY'
+  | 'INVALID_PRESHARED_KEY'
   | 'ADDRESS_POOL_EXHAUSTED'
   | 'BAD_USER_INPUT'
   | 'REMOVAL_PENDING'
@@ -47,6 +48,8 @@ export const errors = {
   publicKeyInUse: () => new DomainError('PUBLIC_KEY_IN_USE', 'Public key is already in use by another session'),
   invalidPublicKey: () =>
     new DomainError('INVALID_PUBLIC_KEY', 'publicKey must be a WireGuard public key: 32 bytes in base64 (44 characters)'),
+  // The value is a secret: the message never repeats it.
+  invalidPresharedKey: () => new DomainError('INVALID_PRESHARED_KEY', 'presharedKey must be 32 bytes in base64 (44 characters), as `wg genpsk` prints'),
   poolExhausted: () => new DomainError('ADDRESS_POOL_EXHAUSTED', 'No free tunnel address is left in this node\'s pool'),
   badInput: (message: string) => new DomainError('BAD_USER_INPUT', message),
   removalPending: (cause: unknown) =>

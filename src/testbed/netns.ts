@@ -14,6 +14,7 @@ import { connect } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { execa, type ResultPromise } from 'execa';
+import { withPresharedKeyFiles } from '../wireguard/psk-files.js';
 
 export interface KeyPair { privateKey: string; publicKey: string }
 
@@ -49,7 +50,8 @@ export interface Testbed {
   nodeNs: string; clientNs: string;
   nodeUnderlayIp: string;
   node: WgInterface;
-  addClient(opts: { keyPair: KeyPair; address: string; address6?: string; persistentKeepalive?: number }): Promise<Client>;
+  /** address6: the client's IPv6 tunnel address (dual-stack); presharedKey: the client's side of a PSK tunnel. */
+  addClient(opts: { keyPair: KeyPair; address: string; address6?: string; persistentKeepalive?: number; presharedKey?: string }): Promise<Client>;
   /** Kills every wireguard-go and deletes both namespaces; idempotent; never throws. */
   teardown(): Promise<void>;
 }
@@ -295,7 +297,7 @@ export async function createTestbed(opts: { prefix?: string; poolCidrAddress?: s
   };
 
   let clientIndex = 0;
-  const addClient: Testbed['addClient'] = async ({ keyPair, address, address6, persistentKeepalive }) => {
+  const addClient: Testbed['addClient'] = async ({ keyPair, address, address6, persistentKeepalive, presharedKey }) => {
     const n = clientIndex++;
     const table = String(100 + n);
     const dual = address6 !== undefined && nodeTunnelIp6 !== null;
@@ -307,8 +309,11 @@ export async function createTestbed(opts: { prefix?: string; poolCidrAddress?: s
     clients.add(wg);
     const nodePub = node?.publicKey ?? '';
     const allowed = dual ? `${nodeTunnelIp}/32,${nodeTunnelIp6}/128` : `${nodeTunnelIp}/32`;
-    await inNs(clientNs, 'wg', ['set', wg.iface, 'peer', nodePub, 'endpoint', `${nodeUnderlayIp}:${NODE_PORT}`,
-      'allowed-ips', allowed, ...(persistentKeepalive ? ['persistent-keepalive', String(persistentKeepalive)] : [])]);
+    // A file, as wgnode does (src/wireguard/psk-files.ts): /dev/stdin is a socket under Node and wg cannot open it.
+    await withPresharedKeyFiles(presharedKey ? [presharedKey] : [], (pathOf) =>
+      inNs(clientNs, 'wg', ['set', wg.iface, 'peer', nodePub, 'endpoint', `${nodeUnderlayIp}:${NODE_PORT}`,
+        'allowed-ips', allowed, ...(persistentKeepalive ? ['persistent-keepalive', String(persistentKeepalive)] : []),
+        ...(presharedKey ? ['preshared-key', pathOf(presharedKey)] : [])]));
     // Every client routes to the same node address: a table per client, chosen by source address.
     await inNs(clientNs, 'ip', ['route', 'add', `${nodeTunnelIp}/32`, 'dev', wg.iface, 'table', table]);
     await inNs(clientNs, 'ip', ['rule', 'add', 'from', address, 'table', table]);

@@ -103,6 +103,8 @@ export function createPeerCoalescer(setPeers: SetPeers, options: CoalescerOption
   return {
     addPeers: (peers) => submit(peers.map((add) => ({ add }))),
     removePeers: (publicKeys) => submit(publicKeys.map((remove) => ({ remove }))),
+    // A request is never split across calls (takeBatch keeps it whole), so these land together.
+    changePeers: (changes) => submit(changes),
     async idle() {
       while (flushing) await flushing;
     },

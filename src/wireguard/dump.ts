@@ -1,5 +1,6 @@
 // Parser for `wg show IFACE dump`. The first line is the interface: private key, public key,
 // listen port, fwmark. The private key is dropped here, on the spot: nothing above ever sees it.
+// Peer lines carry the peer's preshared key in their second field: dropped here too, for the same reason.
 
 export interface PeerState {
   publicKey: string;

@@ -1,14 +1,17 @@
 // The node's WireGuard interface, driven with `wg` and `ip`. Every argv is built here, from
 // validated keys and addresses; nothing is ever passed through a shell.
 import { canonicalAllowedIp } from '../net.js';
-import { assertPublicKey } from './keys.js';
+import { assertPublicKey, isPublicKey } from './keys.js';
 import { parseDumpYielding, type InterfaceDump } from './dump.js';
+import { withPresharedKeyFiles } from './psk-files.js';
 import type { CommandRunner } from './runner.js';
 
 export interface PeerSpec {
   publicKey: string;
   /** e.g. "10.64.0.2/32", or "10.64.0.2/32,fd00:64::2/128" when dual-stack */
   allowedIps: string;
+  /** Base64, 32 bytes. Never in an argv: wg reads it from a private temporary file (psk-files.ts). */
+  presharedKey?: string;
 }
 
 /** One clause of a `wg set` call; wg applies clauses left to right. */
@@ -56,7 +59,8 @@ export function createSetPeers(options: InterfaceOptions): SetPeers {
   return async (changes) => {
     for (const change of changes) assertPeerChange(change);
     for (const chunk of chunks(changes, PEERS_PER_COMMAND)) {
-      await run(options.wgBin, ['set', options.name, ...chunk.flatMap(peerClause)]);
+      const secrets = chunk.flatMap((c) => ('add' in c && c.add.presharedKey !== undefined ? [c.add.presharedKey] : []));
+      await withPresharedKeyFiles(secrets, (pathOf) => run(options.wgBin, ['set', options.name, ...chunk.flatMap((c) => peerClause(c, pathOf))]));
     }
   };
 }
@@ -87,10 +91,16 @@ export function assertPeerChange(change: PeerChange): void {
   if ('remove' in change) return assertPublicKey(change.remove);
   assertPublicKey(change.add.publicKey);
   if (!isAllowedIps(change.add.allowedIps)) throw new Error(`invalid allowed-ips ${change.add.allowedIps}`);
+  // Same shape as a public key; the message never repeats the value (it is a secret).
+  if (change.add.presharedKey !== undefined && !isPublicKey(change.add.presharedKey)) throw new Error('invalid preshared key');
 }
 
-function peerClause(change: PeerChange): string[] {
-  return 'remove' in change ? ['peer', change.remove, 'remove'] : ['peer', change.add.publicKey, 'allowed-ips', change.add.allowedIps];
+function peerClause(change: PeerChange, pathOf: (secret: string) => string): string[] {
+  if ('remove' in change) return ['peer', change.remove, 'remove'];
+  const { publicKey, allowedIps, presharedKey } = change.add;
+  const clause = ['peer', publicKey, 'allowed-ips', allowedIps];
+  if (presharedKey !== undefined) clause.push('preshared-key', pathOf(presharedKey));
+  return clause;
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

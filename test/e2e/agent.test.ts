@@ -38,6 +38,8 @@ describeE2E('agent on a real WireGuard interface', () => {
       WGNODE_NETNS: testbed.nodeNs,
       WGNODE_INTERFACE: testbed.node.iface,
       WGNODE_ADMIN_TOKEN: TOKEN,
+      // Several keys per device (no rotation): the deactivate test connects two.
+      WGNODE_SESSIONS_PER_DEVICE: '0',
     });
     running = await startServer(config, { log: silentLogger });
   });

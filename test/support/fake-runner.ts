@@ -1,5 +1,6 @@
 // An in-process stand-in for `wg` and `ip`: records every argv, keeps a simulated peer set so
 // tests can ask what is "on the interface", and fails on demand.
+import { readFileSync } from 'node:fs';
 import { CommandFailedError, CommandTimeoutError, type CommandRunner } from '../../src/wireguard/runner.js';
 
 export const FAKE_INTERFACE_PRIVATE_KEY = 'cPrivateKeyOfTheInterfaceMustNeverBeLoggedAAA=';
@@ -10,11 +11,15 @@ export interface FakePeer {
   latestHandshake: number;
   rxBytes: number;
   txBytes: number;
+  /** What wg read from the preshared-key file, as wg keeps it; printed in the dump like wg does. */
+  presharedKey?: string;
 }
 
 export class FakeRunner implements CommandRunner {
   readonly calls: string[][] = [];
   readonly peers = new Map<string, FakePeer>();
+  /** Every preshared-key file path a `wg set` named (tests check they are gone afterwards). */
+  readonly presharedKeyFiles: string[] = [];
   interfaceExists = true;
   listenPort = 51820;
   /** The interface's public key in the dump (another key = another interface). */
@@ -65,7 +70,7 @@ export class FakeRunner implements CommandRunner {
     if (args[0] === 'show' && args[2] === 'dump') {
       const lines = [[FAKE_INTERFACE_PRIVATE_KEY, this.publicKey, String(this.listenPort), 'off'].join('\t')];
       for (const [key, p] of this.peers) {
-        lines.push([key, '(none)', '(none)', p.allowedIps, p.latestHandshake, p.rxBytes, p.txBytes, 'off'].join('\t'));
+        lines.push([key, p.presharedKey ?? '(none)', '(none)', p.allowedIps, p.latestHandshake, p.rxBytes, p.txBytes, 'off'].join('\t'));
       }
       return { stdout: lines.join('\n') };
     }
@@ -79,8 +84,16 @@ export class FakeRunner implements CommandRunner {
           i += 3;
         } else if (args[i + 2] === 'allowed-ips') {
           const existing = this.peers.get(key);
-          this.peers.set(key, { latestHandshake: 0, rxBytes: 0, txBytes: 0, ...existing, allowedIps: args[i + 3]! });
+          const peer: FakePeer = { latestHandshake: 0, rxBytes: 0, txBytes: 0, ...existing, allowedIps: args[i + 3]! };
           i += 4;
+          if (args[i] === 'preshared-key') {
+            // Like wg: the value is a path, read now (the caller removes the file once we exit).
+            const path = args[i + 1]!;
+            this.presharedKeyFiles.push(path);
+            peer.presharedKey = readFileSync(path, 'utf8').trim();
+            i += 2;
+          }
+          this.peers.set(key, peer);
         } else {
           throw new Error(`fake runner: unexpected peer option ${args[i + 2]}`);
         }

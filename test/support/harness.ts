@@ -21,7 +21,8 @@ export interface HarnessOptions {
 }
 
 export function createHarness(options: HarnessOptions = {}) {
-  const config = loadConfig({ WGNODE_DB: ':memory:', ...options.env });
+  // Several keys per device, as before rotation (WGNODE_SESSIONS_PER_DEVICE=0): the older tests rely on it; rotation tests set 1.
+  const config = loadConfig({ WGNODE_DB: ':memory:', WGNODE_SESSIONS_PER_DEVICE: '0', ...options.env });
   const runner = new FakeRunner();
   const agent = createAgent(config, {
     runner,

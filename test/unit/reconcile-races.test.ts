@@ -7,7 +7,7 @@ import { ACTIVATE, CONNECT, DEACTIVATE, DISCONNECT, createHarness, seedDevice, t
 import { testKey } from '../support/keys.js';
 
 const T0 = Date.parse('2026-11-23T12:00:00Z');
-const counts = (): RepairCounts => ({ removedUnknownPeers: 0, finishedIntents: 0, restoredPeers: 0, endedIdleSessions: 0, handshakesRecorded: 0 });
+const counts = (): RepairCounts => ({ removedUnknownPeers: 0, finishedIntents: 0, restoredPeers: 0, endedIdleSessions: 0, endedExpiredSessions: 0, handshakesRecorded: 0 });
 
 async function planNow(h: Harness, idleTimeoutS = 0) {
   const dump = await h.wireguard.dump();

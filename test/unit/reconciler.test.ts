@@ -251,6 +251,7 @@ describe('reconciler: races with concurrent mutations', () => {
           return h.agent.peers.addPeers(peers);
         },
         removePeers: (keys) => h.agent.peers.removePeers(keys),
+        changePeers: (changes) => h.agent.peers.changePeers(changes),
       },
       log: silentLogger,
       staticPeers: new Set(),

@@ -47,6 +47,10 @@ const typeDefs = /* GraphQL */ `
     lastHandshakeAt: String
     rxBytes: Float!
     txBytes: Float!
+    "True when the peer has a preshared key. The key itself is never returned."
+    hasPresharedKey: Boolean!
+    "When the session ends as expired (connectDevice lifetimeS); null = never."
+    expiresAt: String
   }
 
   type PageInfo {
@@ -105,8 +109,13 @@ const typeDefs = /* GraphQL */ `
   type Mutation {
     "Creates the user and device when new; re-activates a deactivated device. Idempotent."
     activateDevice(userId: Int!, deviceId: Int!): Device!
-    "Adds the key as a peer with a fresh /32 from the pool. A retry with the same key returns the same session."
-    connectDevice(userId: Int!, deviceId: Int!, publicKey: String!): Session!
+    """
+    Adds the key as a peer with a fresh /32 from the pool. A retry with the same key returns the same session.
+    A device over its session limit (WGNODE_SESSIONS_PER_DEVICE, default 1) has its oldest session
+    replaced (endReason "replaced") in the same wg call. presharedKey: base64, 32 bytes (wg genpsk).
+    lifetimeS: the session ends as "expired" this many seconds after it starts.
+    """
+    connectDevice(userId: Int!, deviceId: Int!, publicKey: String!, presharedKey: String, lifetimeS: Int): Session!
     "Ends every active session of this user and device."
     disconnectByUserIdAndDeviceId(userId: Int!, deviceId: Int!, reason: String): Boolean!
     disconnectBySessionId(sessionId: ID!, reason: String): Boolean!
@@ -187,6 +196,8 @@ function createResolvers(deps: CoreModuleDeps) {
             userId: args.userId as number,
             deviceId: args.deviceId as number,
             publicKey: args.publicKey as string,
+            presharedKey: args.presharedKey as string | null,
+            lifetimeS: args.lifetimeS as number | null,
           }),
         ),
       disconnectByUserIdAndDeviceId: (_: unknown, args: Args, ctx: GraphQLContext) =>

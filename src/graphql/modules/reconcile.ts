@@ -16,6 +16,8 @@ export function createReconcileModule(deps: { reconciler: { lastReport(): Reconc
         finishedIntents: Int!
         restoredPeers: Int!
         endedIdleSessions: Int!
+        "Sessions past their expiry (connectDevice lifetimeS) that the pass ended."
+        endedExpiredSessions: Int!
         handshakesRecorded: Int!
         "Why recording handshakes and counters failed (the repairs still ran); null when it worked."
         bookkeepingError: String

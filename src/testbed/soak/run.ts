@@ -83,6 +83,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         WGNODE_RECONCILE_INTERVAL_MS: String(SOAK_INTERVAL_MS),
         WGNODE_COMMAND_TIMEOUT_MS: String(SOAK_COMMAND_TIMEOUT_MS),
         WGNODE_LOG_LEVEL: 'error',
+        // The model lets a device hold several keys (no rotation): the node must too.
+        WGNODE_SESSIONS_PER_DEVICE: '0',
       };
       wg.set('pass');
       await recreateInterface(testbed); // empty, and up
