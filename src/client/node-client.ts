@@ -132,7 +132,7 @@ export function createNodeClient(options: NodeClientOptions) {
     deactivateDevice: (v: ops.DeactivateDeviceMutationVariables, c?: CallOptions) => field(ops.DeactivateDeviceDocument, 'deactivateDevice', v, c),
     disconnectDevices: (v: ops.DisconnectDevicesMutationVariables, c?: CallOptions) => field(ops.DisconnectDevicesDocument, 'disconnectDevices', v, c),
     deactivateDevices: (v: ops.DeactivateDevicesMutationVariables, c?: CallOptions) => field(ops.DeactivateDevicesDocument, 'deactivateDevices', v, c),
-    /** Desired state (needs a node that serves syncDevices). */
+    /** Desired state: the devices that must be ACTIVE or DEACTIVATED on this node. */
     syncDevices: (v: ops.SyncDevicesMutationVariables, c?: CallOptions) => field(ops.SyncDevicesDocument, 'syncDevices', v, c),
     session: (v: ops.SessionQueryVariables, c?: CallOptions) => field(ops.SessionDocument, 'session', v, c),
     sessions: (v: ops.SessionsQueryVariables = {}, c?: CallOptions) => field(ops.SessionsDocument, 'sessions', v, c),
@@ -140,8 +140,10 @@ export function createNodeClient(options: NodeClientOptions) {
     devices: (v: ops.DevicesQueryVariables, c?: CallOptions) => field(ops.DevicesDocument, 'devices', v, c),
     node: (c?: CallOptions) => field(ops.NodeDocument, 'node', {}, c),
     reconcileReport: (c?: CallOptions) => field(ops.ReconcileReportDocument, 'reconcileReport', {}, c),
-    /** One page of the change feed after `after` (needs a node that serves changes). */
+    /** One page of the change feed after `after`. */
     changes: (v: ops.ChangesQueryVariables = {}, c?: CallOptions) => field(ops.ChangesDocument, 'changes', v, c),
+    /** One page of the node's state and the change cursor it is consistent with: follow changes from there. */
+    snapshot: (v: ops.SnapshotQueryVariables = {}, c?: CallOptions) => field(ops.SnapshotDocument, 'snapshot', v, c),
     /** Closes kept-alive connections. */
     close: () => transport.close(),
   };

@@ -179,6 +179,14 @@ export type ChangesQueryVariables = Exact<{
 
 export type ChangesQuery = { changes: { nodes: Array<{ cursor: string, kind: ChangeKind, at: string, userId?: number | null, deviceId?: number | null, sessionId?: string | null, actor?: string | null, reason?: string | null }>, pageInfo: { hasNextPage: boolean, endCursor?: string | null } } };
 
+export type SnapshotQueryVariables = Exact<{
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type SnapshotQuery = { snapshot: { cursor: string, devices: Array<{ userId: number, deviceId: number, status: DeviceStatus }>, sessions: Array<{ id: string, userId: number, deviceId: number, status: SessionStatus }>, pageInfo: { hasNextPage: boolean, endCursor?: string | null } } };
+
 export type SyncDevicesMutationVariables = Exact<{
   items: Array<DeviceStateInput> | DeviceStateInput;
   complete?: InputMaybe<Scalars['Boolean']['input']>;
@@ -490,6 +498,28 @@ export const ChangesDocument = new TypedDocumentString(`
   actor
   reason
 }`) as unknown as TypedDocumentString<ChangesQuery, ChangesQueryVariables>;
+export const SnapshotDocument = new TypedDocumentString(`
+    query Snapshot($after: String, $first: Int) {
+  snapshot(after: $after, first: $first) {
+    cursor
+    devices {
+      userId
+      deviceId
+      status
+    }
+    sessions {
+      id
+      userId
+      deviceId
+      status
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SnapshotQuery, SnapshotQueryVariables>;
 export const SyncDevicesDocument = new TypedDocumentString(`
     mutation SyncDevices($items: [DeviceStateInput!]!, $complete: Boolean, $reason: String) {
   syncDevices(items: $items, complete: $complete, reason: $reason) {
