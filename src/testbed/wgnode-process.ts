@@ -33,8 +33,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startWgnode(env: Record<string, string>): Promise<WgnodeProcess> {
-  const port = await freePort();
+/** port: listen there (a restart at the same address); default a free one. */
+export async function startWgnode(env: Record<string, string>, options: { port?: number } = {}): Promise<WgnodeProcess> {
+  const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
     cwd: ROOT,
     env: {
