@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { measureDurability } from './bench/durability.js';
+import { measureFleet } from './bench/fleet.js';
 import { measureHttp } from './bench/http.js';
 import { parseOptions } from './bench/options.js';
 import { measureReconcile } from './bench/reconcile.js';
@@ -36,6 +37,8 @@ async function main(): Promise<number> {
     if (wanted('registry')) await attempt(['5'], 'registry scale', () => measureRegistryScale(dir, sizes.registry));
     if (wanted('durability')) await attempt(['7', '7b'], 'durability: synchronous FULL vs NORMAL', () => measureDurability(dir, sizes.durability));
     const problem = privilegeProblem();
+    // Without root the fan-out runs on the no-op command runner, and says so.
+    if (wanted('fleet')) await attempt(['8', '9'], 'fleet: fan-out and change feed latency', () => measureFleet(dir, sizes.fleet, problem));
     if (!wanted('revoke') && !wanted('reconcile')) {
       // nothing real to do
     } else if (problem) {

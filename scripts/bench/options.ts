@@ -13,12 +13,14 @@ export interface Sizes {
   reconcile: { peers: number; drift: number };
   /** Row 7: revocations per sync mode (NORMAL, FULL) and concurrency (1, 64), registry only. */
   durability: { requests: number };
+  /** Rows 8-9: node processes for the fan-out and its repeats; mutations timed through the feed. */
+  fleet: { nodes: number; fanOutRepeats: number; feedRepeats: number };
 }
 
 export interface BenchOptions {
   quick: boolean;
   json: boolean;
-  /** Scenario groups to run (http, registry, revoke, reconcile, durability); all when empty. */
+  /** Scenario groups to run (http, registry, revoke, reconcile, durability, fleet); all when empty. */
   only: ReadonlySet<string>;
   sizes: Sizes;
 }
@@ -30,6 +32,7 @@ const FULL: Sizes = {
   registry: { ended: 1_000_000, active: 50_000, requests: 10_000, warm: 2_000, connections: 64 },
   reconcile: { peers: 65_000, drift: 500 },
   durability: { requests: 2_000 },
+  fleet: { nodes: 16, fanOutRepeats: 100, feedRepeats: 200 },
 };
 
 const QUICK: Sizes = {
@@ -39,9 +42,10 @@ const QUICK: Sizes = {
   registry: { ended: 20_000, active: 1_000, requests: 300, warm: 100, connections: 64 },
   reconcile: { peers: 1_000, drift: 20 },
   durability: { requests: 100 },
+  fleet: { nodes: 3, fanOutRepeats: 5, feedRepeats: 10 },
 };
 
-const GROUPS = ['http', 'registry', 'revoke', 'reconcile', 'durability'];
+const GROUPS = ['http', 'registry', 'revoke', 'reconcile', 'durability', 'fleet'];
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const only = new Set(argv.filter((a) => a.startsWith('--only=')).flatMap((a) => a.slice('--only='.length).split(',')));

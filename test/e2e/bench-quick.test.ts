@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { privilegeProblem } from '../../src/testbed/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const ROWS = ['1', '2', '3', '3b', '4', '5', '6', '7', '7b'];
+const ROWS = ['1', '2', '3', '3b', '4', '5', '6', '7', '7b', '8', '9'];
 const problem = privilegeProblem();
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
 
