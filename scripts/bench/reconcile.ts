@@ -2,6 +2,7 @@
 // 65,536), with drift both ways and every row's counters changed, run inside the agent's process
 // while that process samples its own event-loop delay. Also the agent process's peak RSS.
 import { join } from 'node:path';
+import { execa } from 'execa';
 import type { ReconcileReport } from '../../src/reconcile/report.js';
 import { addressOf, agentEnv, allowedIpsOf } from './agent-env.js';
 import type { Sizes } from './options.js';
@@ -27,7 +28,10 @@ export async function measureReconcile(dir: string, target: Iface, sizes: Sizes[
   await addPeersBulk(target, [...onInterface, ...strangers]);
   const db = join(dir, 'reconcile.db');
   // rx_bytes 1 in the registry, 0 on the interface: the pass rewrites every present row.
-  seedRegistry({ path: db, firstUser: 1, devices: peers, keyOf: (u) => keys[u]!, addressOf, rxBytes: 1 });
+  // A registry that already manages the interface, as on a node that ran before: a first start would
+  // hold the unknown peers for the operator instead of removing them (docs/operations.md).
+  const publicKey = (await execa('ip', ['netns', 'exec', target.ns, 'wg', 'show', target.iface, 'public-key'])).stdout.trim();
+  seedRegistry({ path: db, firstUser: 1, devices: peers, keyOf: (u) => keys[u]!, addressOf, rxBytes: 1, owner: { name: target.iface, publicKey } });
 
   const agent = await startServer({ kind: 'agent', env: agentEnv(db, { WGNODE_NETNS: target.ns, WGNODE_INTERFACE: target.iface }), noopRunner: false });
   let pass: PassResult;

@@ -2,6 +2,7 @@
 // running yet): users with one device each, ACTIVE sessions with given keys, and optionally a
 // long history (ENDED sessions and audit rows) to see whether the hot paths stay independent of it.
 import { openDatabase } from './database.js';
+import { createOwnershipStore } from './ownership.js';
 
 export interface SeedSpec {
   path: string;
@@ -16,11 +17,14 @@ export interface SeedSpec {
   rxBytes?: number;
   /** ENDED sessions spread over the seeded devices, each with an audit row. */
   history?: number;
+  /** The interface this registry already manages (as on a node that ran before); absent = a first start. */
+  owner?: { name: string; publicKey: string };
 }
 
 export function seedRegistry(spec: SeedSpec): void {
   const db = openDatabase(spec.path);
   const now = Date.now();
+  if (spec.owner) createOwnershipStore(db).takeOver(spec.owner, now, 'bench');
   const insertUser = db.prepare('INSERT OR IGNORE INTO users (id, created_at) VALUES (?, ?)');
   const insertDevice = db.prepare(
     `INSERT OR IGNORE INTO devices (user_id, device_id, status, created_at, activated_at, activated_by) VALUES (?, 1, 'ACTIVE', ?, ?, 'bench')`,

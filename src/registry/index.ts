@@ -89,6 +89,7 @@ export function openRegistry(options: RegistryOptions): Registry {
   const changes = createChangeLog(db);
   const sessions = createSessionStore(db, pool, changes, pool6 ? (address) => ipv6Beside(options.pool, pool6, address) : null);
   const ping = db.prepare('SELECT 1');
+  const checkpointers: Checkpointer[] = [];
   const ownership = createOwnershipStore(db);
   const state = createNodeStateStore(db);
   const registry: Registry = {
@@ -124,7 +125,11 @@ export function openRegistry(options: RegistryOptions): Registry {
     quarantinedAddresses: (now) => pool.quarantined(now),
     ping: () => void ping.get(),
     snapshot: () => snapshotRegistry(db),
-    startWalCheckpointer: (checkpointOptions) => startWalCheckpointer(db, options.path, checkpointOptions),
+    startWalCheckpointer(checkpointOptions) {
+      const started = startWalCheckpointer(db, options.path, checkpointOptions);
+      if (started) checkpointers.push(started);
+      return started;
+    },
     checkpointTruncate: () => (db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>)[0]?.busy === 0,
     durability: () => ({
       journalMode: String(db.pragma('journal_mode', { simple: true })).toUpperCase(),
@@ -136,7 +141,11 @@ export function openRegistry(options: RegistryOptions): Registry {
       const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all() as string[];
       return tables.filter((name) => !except.has(name)).map((name) => [name, db.prepare(`SELECT * FROM "${name}"`).all()]);
     },
-    close: () => db.close(),
+    close() {
+      // Its worker opens the file by path: left running, it would outlive the registry (and recreate the WAL).
+      for (const c of checkpointers.splice(0)) c.stop();
+      db.close();
+    },
   };
   return registry;
 }
