@@ -16,15 +16,16 @@ export interface Device {
   deactivationReason: string | null;
 }
 
-const COLUMNS = `user_id AS userId, device_id AS deviceId, status, created_at AS createdAt,
+/** A Device row's columns: one definition for every reader of devices (feed-snapshot.ts too). */
+export const DEVICE_COLUMNS = `user_id AS userId, device_id AS deviceId, status, created_at AS createdAt,
   activated_at AS activatedAt, activated_by AS activatedBy, deactivated_at AS deactivatedAt,
   deactivated_by AS deactivatedBy, deactivation_reason AS deactivationReason`;
 
 export function createDeviceStore(db: Db, changes: ChangeLog) {
   const userExists = db.prepare<[number], { one: 1 }>('SELECT 1 AS one FROM users WHERE id = ?').pluck();
   const insertUser = db.prepare<[number, number]>('INSERT OR IGNORE INTO users (id, created_at) VALUES (?, ?)');
-  const get = db.prepare<[number, number], Device>(`SELECT ${COLUMNS} FROM devices WHERE user_id = ? AND device_id = ?`);
-  const byUser = db.prepare<[number], Device>(`SELECT ${COLUMNS} FROM devices WHERE user_id = ? ORDER BY device_id`);
+  const get = db.prepare<[number, number], Device>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE user_id = ? AND device_id = ?`);
+  const byUser = db.prepare<[number], Device>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE user_id = ? ORDER BY device_id`);
   const countActive = db
     .prepare<[number], number>(`SELECT count(*) FROM devices WHERE user_id = ? AND status = 'ACTIVE'`)
     .pluck();

@@ -2,8 +2,8 @@
 // live sessions of those devices, read together with the feed's latest seq in ONE read
 // transaction, so the page is exactly the state after that seq.
 import type { Db } from './database.js';
-import type { Device } from './devices.js';
-import type { Session } from './sessions.js';
+import { DEVICE_COLUMNS, type Device } from './devices.js';
+import { SESSION_COLUMNS, type Session } from './sessions.js';
 
 export interface SnapshotPage {
   /** The feed's last seq when this page was read: the page is the state right after it. */
@@ -13,12 +13,6 @@ export interface SnapshotPage {
   sessions: Session[];
 }
 
-const DEVICE_COLUMNS = `user_id AS userId, device_id AS deviceId, status, created_at AS createdAt,
-  activated_at AS activatedAt, activated_by AS activatedBy, deactivated_at AS deactivatedAt,
-  deactivated_by AS deactivatedBy, deactivation_reason AS deactivationReason`;
-const SESSION_COLUMNS = `id, user_id AS userId, device_id AS deviceId, public_key AS publicKey, address, status,
-  started_at AS startedAt, ending_at AS endingAt, ended_at AS endedAt, end_reason AS endReason, ended_by AS endedBy,
-  last_handshake_at AS lastHandshakeAt, rx_bytes AS rxBytes, tx_bytes AS txBytes`;
 
 export function createSnapshotReader(db: Db, latestSeq: () => number) {
   const devices = db.prepare<[number, number, number], Device>(

@@ -77,7 +77,8 @@ export interface HandshakeUpdate {
   txSeen?: number;
 }
 
-const COLUMNS = `id, user_id AS userId, device_id AS deviceId, public_key AS publicKey, address, address6, status,
+/** A Session row's columns: one definition for every reader of sessions (feed-snapshot.ts too). */
+export const SESSION_COLUMNS = `id, user_id AS userId, device_id AS deviceId, public_key AS publicKey, address, address6, status,
   started_at AS startedAt, ending_at AS endingAt, ended_at AS endedAt, end_reason AS endReason, ended_by AS endedBy,
   last_handshake_at AS lastHandshakeAt, rx_bytes AS rxBytes, tx_bytes AS txBytes,
   preshared_key_sealed IS NOT NULL AS hasPresharedKey, expires_at AS expiresAt`;
@@ -88,12 +89,12 @@ const COLUMNS = `id, user_id AS userId, device_id AS deviceId, public_key AS pub
  */
 export function createSessionStore(db: Db, pool: AddressPool, changes: ChangeLog, address6Of: ((address: number) => string) | null = null) {
   const prepared = createStatementCache(db);
-  const get = db.prepare<[number], Session>(`SELECT ${COLUMNS} FROM sessions WHERE id = ?`);
+  const get = db.prepare<[number], Session>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ?`);
   const liveByDevice = db.prepare<[number, number], LivePeer>(
     `SELECT id, public_key AS publicKey, address, address6, status FROM sessions
      WHERE user_id = ? AND device_id = ? AND status <> 'ENDED' ORDER BY id`,
   );
-  const liveByKey = db.prepare<[string], Session>(`SELECT ${COLUMNS} FROM sessions WHERE public_key = ? AND status <> 'ENDED'`);
+  const liveByKey = db.prepare<[string], Session>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE public_key = ? AND status <> 'ENDED'`);
   const allLive = db.prepare<[], LivePeer>(`SELECT id, public_key AS publicKey, address, address6, status FROM sessions WHERE status <> 'ENDED'`);
   const liveActivity = db.prepare<[], LiveActivity>(
     `SELECT id, public_key AS publicKey, address, address6, status, user_id AS userId, device_id AS deviceId, started_at AS startedAt,
@@ -219,7 +220,7 @@ export function createSessionStore(db: Db, pool: AddressPool, changes: ChangeLog
       const { where, params } = buildWhere(filter);
       if (afterId != null) { where.push('id > @afterId'); params.afterId = afterId; }
       params.limit = limit;
-      return prepared(`SELECT ${COLUMNS} FROM sessions ${clause(where)} ORDER BY id LIMIT @limit`).all(params) as Session[];
+      return prepared(`SELECT ${SESSION_COLUMNS} FROM sessions ${clause(where)} ORDER BY id LIMIT @limit`).all(params) as Session[];
     },
     count(filter: SessionFilter): number {
       const { where, params } = buildWhere(filter);
