@@ -4,6 +4,7 @@ import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type ServerOptions } from 'node:https';
 import { Server as TlsServer, type SecureContextOptions } from 'node:tls';
+import { credentialFileProblem } from '../credential-files.js';
 import { ConfigError, type TlsFiles } from '../config.js';
 import type { Logger } from '../logger.js';
 
@@ -25,6 +26,9 @@ export function readTlsMaterial(files: TlsFiles): TlsMaterial {
   if (!certificate.checkPrivateKey(privateKey)) {
     throw new ConfigError(`WGNODE_TLS_KEY_FILE: ${files.keyFile} is not the private key of the certificate in WGNODE_TLS_CERT_FILE (${files.certFile})`);
   }
+  // The private key is a credential like the tokens file: refused when group or others can read it.
+  const loose = credentialFileProblem(files.keyFile, 'secret');
+  if (loose) throw new ConfigError(`WGNODE_TLS_KEY_FILE: ${files.keyFile} ${loose}`);
   if (clientCa) parse('WGNODE_TLS_CLIENT_CA_FILE', files.clientCaFile!, 'a PEM CA certificate', () => new X509Certificate(clientCa));
   return { cert, key, clientCa, certificate };
 }

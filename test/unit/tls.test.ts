@@ -1,7 +1,7 @@
 // TLS on the agent's port: HTTPS with WGNODE_TLS_CERT_FILE/KEY_FILE, mutual TLS refused in the
 // handshake (before any token is read), certificates reloaded without a restart, clear errors for
 // bad files, and a loud warning for plain HTTP beyond loopback. Certificates are made here.
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
@@ -199,6 +199,10 @@ describe('TLS configuration', () => {
     const files = (over: Partial<TlsFiles>): TlsFiles => ({ certFile: server.certFile, keyFile: server.keyFile, clientCaFile: null, ...over });
     const garbage = join(dir, 'garbage.pem');
     writeFileSync(garbage, 'not a pem\n');
+    // The server's key, readable by anyone: a credential file refused like the tokens file.
+    const looseKey = join(dir, 'loose.key');
+    copyFileSync(server.keyFile, looseKey);
+    chmodSync(looseKey, 0o644);
     const cases: Array<[ReturnType<typeof files>, RegExp]> = [
       [files({ certFile: join(dir, 'absent.crt') }), /^WGNODE_TLS_CERT_FILE: cannot read .*absent\.crt: no such file/],
       [files({ keyFile: join(dir, 'absent.key') }), /^WGNODE_TLS_KEY_FILE: cannot read .*absent\.key: no such file/],
@@ -208,6 +212,7 @@ describe('TLS configuration', () => {
       [files({ keyFile: garbage }), /^WGNODE_TLS_KEY_FILE: .*garbage\.pem does not hold an unencrypted PEM private key/],
       [files({ clientCaFile: garbage }), /^WGNODE_TLS_CLIENT_CA_FILE: .*garbage\.pem does not hold a PEM CA certificate/],
       [files({ keyFile: client.keyFile }), /^WGNODE_TLS_KEY_FILE: .*client\.key is not the private key of the certificate in WGNODE_TLS_CERT_FILE/],
+      [files({ keyFile: looseKey }), /^WGNODE_TLS_KEY_FILE: .*loose\.key is open to group or others \(mode 0644\); chmod 600 it/],
     ];
     for (const [input, message] of cases) {
       expect(() => readTlsMaterial(input)).toThrow(ConfigError);
