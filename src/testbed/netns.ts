@@ -9,7 +9,7 @@
 // gives every interface a process-unique name, and startWgInterface refuses a taken name.
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { accessSync, constants, existsSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
@@ -57,7 +57,7 @@ export interface Testbed {
 }
 
 /** Where wireguard-go puts its UAPI sockets. */
-export const SOCKET_DIR = '/var/run/wireguard';
+const SOCKET_DIR = '/var/run/wireguard';
 const NODE_PORT = 51820;
 
 export function generateKeyPair(): KeyPair {
@@ -172,6 +172,25 @@ function uapiSet(iface: string, settings: string): Promise<void> {
 
 interface Daemon { kill(): Promise<void> }
 
+class DaemonDied extends Error {}
+
+/**
+ * Any `wg` that touches IFACE (an agent under test polling its interface while the testbed
+ * recreates it) can still unlink the socket in that bind-to-listen window. The daemon then dies
+ * before it ever served, so starting it again is safe.
+ */
+async function launchWireguardGoRetrying(ns: string, iface: string): Promise<Daemon> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchWireguardGo(ns, iface);
+    } catch (err) {
+      if (!(err instanceof DaemonDied) || attempt >= 3) throw err;
+      mkdirSync(SOCKET_DIR, { recursive: true });
+      await sleep(50 * attempt);
+    }
+  }
+}
+
 async function launchWireguardGo(ns: string, iface: string): Promise<Daemon> {
   const sock = `${SOCKET_DIR}/${iface}.sock`;
   if (await socketInUse(sock)) {
@@ -198,9 +217,12 @@ async function launchWireguardGo(ns: string, iface: string): Promise<Daemon> {
     for (let i = 0; i < 100 && (await execa('ip', ['-n', ns, 'link', 'show', iface], { reject: false })).exitCode === 0; i++) await sleep(20);
   };
 
+  // Poll with our own connect, never `wg show`: wg unlinks a socket that refuses it, and
+  // wireguard-go's socket refuses between its bind() and listen(); unlinked there, the daemon
+  // exits with "Failed to listen on uapi socket: no such file or directory".
   for (const deadline = Date.now() + 10_000; ; await sleep(25)) {
-    if (exited !== null) throw new Error(`wireguard-go ${iface} in ${ns} died (${exited}) before coming up: ${output.trim()}`);
-    if ((await execa('ip', ['netns', 'exec', ns, 'wg', 'show', iface], { reject: false })).exitCode === 0) return { kill };
+    if (exited !== null) throw new DaemonDied(`wireguard-go ${iface} in ${ns} died (${exited}) before coming up: ${output.trim()}`);
+    if (await socketInUse(sock)) return { kill };
     if (Date.now() > deadline) {
       await kill();
       throw new Error(`wireguard-go ${iface} in ${ns} did not answer \`wg show\` within 10 s: ${output.trim()}`);
@@ -223,7 +245,7 @@ async function startWgInterface(opts: {
     await d?.kill();
   };
   const start = async () => {
-    daemon = await launchWireguardGo(ns, iface);
+    daemon = await launchWireguardGoRetrying(ns, iface);
     try {
       const keyHex = Buffer.from(keyPair.privateKey, 'base64').toString('hex');
       await uapiSet(iface, `private_key=${keyHex}\nlisten_port=${listenPort}\n`);

@@ -1,9 +1,8 @@
 // The soak's commands for fast-check's model-based runner: the operations of the API and the
 // faults, each followed by an observation of the registry and the interface and the invariants.
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import fc from 'fast-check';
-import { SOCKET_DIR, type Testbed } from '../netns.js';
+import type { Testbed } from '../netns.js';
 import { sleep, startWgnode, waitFor, type WgnodeProcess } from '../wgnode-process.js';
 import { type Answer, deviceKey, lastPassAt, type Observation, observe, ops, type SessionView } from './api.js';
 import { checkInvariants, deviceState, forgetDevice, InvariantViolation, markSessions, type Model } from './model.js';
@@ -34,24 +33,6 @@ export interface SoakReal {
   /** The last observation, after the previous step: what the expected answers are computed from. */
   last: Observation;
   stats: SoakStats;
-}
-
-/**
- * Recreates the node's interface, empty. wireguard-go fails when /var/run/wireguard vanishes
- * under it (seen on a shared machine while other suites cleaned up): that is the testbed's
- * trouble, not the agent's, so make sure the directory is there and try again.
- */
-export async function recreateInterface(tb: Testbed): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    mkdirSync(SOCKET_DIR, { recursive: true });
-    try {
-      await tb.node.recreate();
-      return;
-    } catch (err) {
-      if (attempt >= 3) throw err;
-      await sleep(200);
-    }
-  }
 }
 
 const count = (bag: Record<string, number>, key: string) => (bag[key] = (bag[key] ?? 0) + 1);
@@ -304,7 +285,7 @@ class InterfaceUpCommand implements SoakCommand {
   check = (model: Readonly<Model>) => !model.interfaceUp;
   async run(model: Model, real: SoakReal) {
     count(real.stats.steps, 'interface-up');
-    await recreateInterface(real.tb);
+    await real.tb.node.recreate();
     model.interfaceUp = true;
     await afterStep(model, real, this.toString());
   }
@@ -365,7 +346,7 @@ export async function converge(model: Model, real: SoakReal, timeoutMs = 20_000)
   real.wg.set('pass');
   model.wgMode = 'pass';
   if (!model.interfaceUp) {
-    await recreateInterface(real.tb);
+    await real.tb.node.recreate();
     model.interfaceUp = true;
   }
   let problems: string[] = [];

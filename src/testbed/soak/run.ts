@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { createTestbed, type Testbed } from '../netns.js';
 import { startWgnode, type WgnodeProcess } from '../wgnode-process.js';
 import { observe } from './api.js';
-import { commandArbitraries, converge, populate, recreateInterface, type SoakReal, type SoakStats, USERS } from './commands.js';
+import { commandArbitraries, converge, populate, type SoakReal, type SoakStats, USERS } from './commands.js';
 import { emptyModel } from './model.js';
 import { createWgFault } from './wg-fault.js';
 
@@ -87,7 +87,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         WGNODE_SESSIONS_PER_DEVICE: '0',
       };
       wg.set('pass');
-      await recreateInterface(testbed); // empty, and up
+      await testbed.node.recreate(); // empty, and up
       agent = await startWgnode(env);
       const model = emptyModel();
       const real: SoakReal = {
