@@ -1,7 +1,9 @@
 // Extracts the GraphQL IDE's browser files from the `ruru` package (a build-time dependency) into
 // dist/ide-assets/ruru-<version>/: brotli-compressed, as Ruru ships them, with a manifest of their
 // ETags. The server serves these files (src/ide/assets.ts), so a production install needs neither
-// ruru nor its dependency tree (GraphiQL, React, Monaco: ~250 MB, and `engines` node >= 22).
+// ruru nor its dependency tree. ruru is pinned to 2.0.0-rc.3 and graphile-config (its CLI's) to
+// 1.0.0-rc.2 in package.json: the releases after them declare `engines` node >= 22, and this
+// project supports Node 20 (npm ci must print no EBADENGINE).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
