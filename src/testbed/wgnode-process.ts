@@ -1,8 +1,8 @@
 // A real wgnode server process (e2e tests, scripts/measure-convergence.ts): `node --import tsx src/cli/main.ts serve` with
 // its own port, database and interface (in the testbed's node namespace), talked to over HTTP.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 
 export const E2E_ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -21,27 +21,31 @@ export interface WgnodeProcess {
   output(): string;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+/**
+ * The TCP ports process `pid` listens on, from `ss` (iproute2). Asking the process itself beats
+ * picking a free port beforehand: between that pick and the child's bind another test's server
+ * can take the port, and then the readiness probe talks to the wrong server (a 401 for our token).
+ */
+async function listeningPorts(pid: number): Promise<number[]> {
+  const { stdout } = await execa('ss', ['-Hltnp'], { reject: false });
+  return stdout
+    .split('\n')
+    .filter((line) => line.includes(`pid=${pid},`))
+    .flatMap((line) => {
+      const local = /\s(\S+):(\d+)\s+\S+\s+users:/.exec(line);
+      return local ? [Number(local[2])] : [];
     });
-  });
 }
 
 /** port: listen there (a restart at the same address); default a free one. */
 export async function startWgnode(env: Record<string, string>, options: { port?: number } = {}): Promise<WgnodeProcess> {
-  const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
       WGNODE_HOST: '127.0.0.1',
-      WGNODE_PORT: String(port),
+      // 0: the kernel picks; the port is learnt from the process itself below.
+      WGNODE_PORT: String(options.port ?? 0),
       WGNODE_ADMIN_TOKEN: E2E_ADMIN_TOKEN,
       WGNODE_SOCKET: 'off',
       WGNODE_RATE_LIMIT_PER_S: '0',
@@ -55,8 +59,7 @@ export async function startWgnode(env: Record<string, string>, options: { port?:
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-
+  let url = '';
   const request = async (path: string, init?: RequestInit) => {
     const res = await fetch(`${url}${path}`, init);
     const text = await res.text();
@@ -88,10 +91,16 @@ export async function startWgnode(env: Record<string, string>, options: { port?:
   // It listens once its first reconcile pass is done.
   for (const deadline = Date.now() + 30_000; ; await sleep(50)) {
     if (child.exitCode !== null) throw new Error(`wgnode exited with ${child.exitCode} at start-up:\n${output}`);
-    try {
-      if ((await proc.get('/livez')).status === 200) return proc;
-    } catch {
-      // not listening yet
+    const ports = child.pid === undefined ? [] : await listeningPorts(child.pid);
+    const port = options.port ?? ports[0];
+    if (port !== undefined && ports.includes(port)) {
+      url = `http://127.0.0.1:${port}`;
+      proc.url = url;
+      try {
+        if ((await proc.get('/livez')).status === 200) return proc;
+      } catch {
+        // not answering yet
+      }
     }
     if (Date.now() > deadline) {
       await proc.stop();
