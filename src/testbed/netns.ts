@@ -18,8 +18,9 @@ import { withPresharedKeyFiles } from '../wireguard/psk-files.js';
 
 export interface KeyPair { privateKey: string; publicKey: string }
 
-interface WgInterface {
-  ns: string; iface: string; publicKey: string; listenPort: number;
+export interface WgInterface {
+  /** null: the host's namespace (startHostInterface). */
+  ns: string | null; iface: string; publicKey: string; listenPort: number;
   /** Public keys currently on the interface. */
   peers(): Promise<string[]>;
   /** Kills wireguard-go, so the interface is gone (simulates an interface restart). */
@@ -127,11 +128,11 @@ function installExitHooks(): void {
   for (const s of SIGNALS) process.on(s, onSignal);
 }
 
-/** Runs CMD ARGS inside NS; throws with stderr on failure. */
-async function inNs(ns: string, cmd: string, args: string[]): Promise<string> {
-  const argv = ['netns', 'exec', ns, cmd, ...args];
-  const r = await execa('ip', argv, { reject: false });
-  if (r.exitCode !== 0) throw new Error(`ip ${argv.join(' ')} failed (${r.exitCode ?? r.signal}): ${String(r.stderr).trim()}`);
+/** Runs CMD ARGS inside NS (null: the host's namespace); throws with stderr on failure. */
+async function inNs(ns: string | null, cmd: string, args: string[]): Promise<string> {
+  const [file, argv] = ns === null ? [cmd, args] : ['ip', ['netns', 'exec', ns, cmd, ...args]];
+  const r = await execa(file, argv, { reject: false });
+  if (r.exitCode !== 0) throw new Error(`${file} ${argv.join(' ')} failed (${r.exitCode ?? r.signal}): ${String(r.stderr).trim()}`);
   return String(r.stdout);
 }
 
@@ -179,7 +180,7 @@ class DaemonDied extends Error {}
  * recreates it) can still unlink the socket in that bind-to-listen window. The daemon then dies
  * before it ever served, so starting it again is safe.
  */
-async function launchWireguardGoRetrying(ns: string, iface: string): Promise<Daemon> {
+async function launchWireguardGoRetrying(ns: string | null, iface: string): Promise<Daemon> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await launchWireguardGo(ns, iface);
@@ -191,14 +192,15 @@ async function launchWireguardGoRetrying(ns: string, iface: string): Promise<Dae
   }
 }
 
-async function launchWireguardGo(ns: string, iface: string): Promise<Daemon> {
+async function launchWireguardGo(ns: string | null, iface: string): Promise<Daemon> {
   const sock = `${SOCKET_DIR}/${iface}.sock`;
   if (await socketInUse(sock)) {
     throw new Error(`interface name ${iface} is taken: ${sock} is in use, and that path is shared by all network namespaces`);
   }
   installExitHooks();
   // -f: the daemonising form exits early here. WG_PROCESS_FOREGROUND silences its kernel banner.
-  const proc = execa('ip', ['netns', 'exec', ns, 'wireguard-go', '-f', iface], {
+  const [file, argv] = ns === null ? ['wireguard-go', ['-f', iface]] : ['ip', ['netns', 'exec', ns, 'wireguard-go', '-f', iface]];
+  const proc = execa(file, argv, {
     env: { WG_PROCESS_FOREGROUND: '1', LOG_LEVEL: 'error' },
     stdin: 'ignore', all: true, buffer: false, reject: false, forceKillAfterDelay: 2000,
   });
@@ -214,7 +216,7 @@ async function launchWireguardGo(ns: string, iface: string): Promise<Daemon> {
     await proc;
     rmSync(sock, { force: true }); // left behind when it had to be SIGKILLed
     // The tun device goes when its fd closes; wait for it so callers see the interface gone.
-    for (let i = 0; i < 100 && (await execa('ip', ['-n', ns, 'link', 'show', iface], { reject: false })).exitCode === 0; i++) await sleep(20);
+    for (let i = 0; i < 100 && (await execa('ip', [...(ns === null ? [] : ['-n', ns]), 'link', 'show', iface], { reject: false })).exitCode === 0; i++) await sleep(20);
   };
 
   // Poll with our own connect, never `wg show`: wg unlinks a socket that refuses it, and
@@ -232,7 +234,8 @@ async function launchWireguardGo(ns: string, iface: string): Promise<Daemon> {
 
 async function startWgInterface(opts: {
   /** address6: an IPv6 address with prefix beside the IPv4 one (dual-stack). */
-  ns: string; iface?: string; address: string; address6?: string; listenPort: number; keyPair?: KeyPair;
+  /** ns null: the host's namespace. address absent: none (no route anywhere). */
+  ns: string | null; iface?: string; address?: string; address6?: string; listenPort: number; keyPair?: KeyPair;
 }): Promise<WgInterface> {
   const { ns, address, address6, listenPort } = opts;
   const iface = opts.iface ?? 'wg0';
@@ -249,7 +252,7 @@ async function startWgInterface(opts: {
     try {
       const keyHex = Buffer.from(keyPair.privateKey, 'base64').toString('hex');
       await uapiSet(iface, `private_key=${keyHex}\nlisten_port=${listenPort}\n`);
-      await inNs(ns, 'ip', ['addr', 'add', address, 'dev', iface]);
+      if (address) await inNs(ns, 'ip', ['addr', 'add', address, 'dev', iface]);
       // nodad: usable at once, not "tentative" for a second of duplicate address detection.
       if (address6) await inNs(ns, 'ip', ['-6', 'addr', 'add', address6, 'dev', iface, 'nodad']);
       await inNs(ns, 'ip', ['link', 'set', iface, 'up']);
@@ -278,6 +281,15 @@ setTimeout(() => process.exit(1), Number(ms)).unref();
 s.on('connect', () => process.exit(0));
 s.on('error', (e) => process.exit(e.code === 'ECONNREFUSED' ? 0 : 1));
 `;
+
+/**
+ * A WireGuard interface in the host's own namespace, for the benchmark: the agent then runs `wg`
+ * itself, as on a real node, with no `ip netns exec` in the path. No address (so no route on the
+ * host), a random listen port, a process-unique name; stop() removes it.
+ */
+export function startHostInterface(): Promise<WgInterface> {
+  return startWgInterface({ ns: null, iface: uniqueName('wgh'), listenPort: 0 });
+}
 
 /**
  * pool6CidrAddress: dual-stack, the node interface's IPv6 address with the pool's prefix (e.g.
