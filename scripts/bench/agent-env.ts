@@ -37,4 +37,5 @@ export function fakeKey(user: number): string {
 
 export { DEACTIVATE, DISCONNECT } from '../../src/testbed/contract-requests.js';
 export const CONNECT = `mutation connectDevice($userId: Int!, $deviceId: Int!, $publicKey: String!) { connectDevice(userId: $userId, deviceId: $deviceId, publicKey: $publicKey) { id address } }`;
+export const ACTIVATE = `mutation activateDevice($userId: Int!, $deviceId: Int!) { activateDevice(userId: $userId, deviceId: $deviceId) { userId deviceId status } }`;
 export const DEACTIVATE_MANY = `mutation deactivateDevices($items: [DeviceRef!]!) { deactivateDevices(items: $items) { ok code } }`;

@@ -10,6 +10,7 @@ import type { SyncMode } from '../../src/registry/database.js';
 import { openRegistry } from '../../src/registry/index.js';
 import { createSessionService } from '../../src/sessions/index.js';
 import { addressOf, POOL } from './agent-env.js';
+import { percentile } from './load.js';
 import { randomKey, seedRegistry } from './seed.js';
 import { ms, n0, type Row } from './table.js';
 
@@ -72,7 +73,5 @@ async function revokeAll(path: string, synchronous: SyncMode, concurrency: numbe
   const seconds = (performance.now() - started) / 1000;
   checkpointer?.stop();
   registry.close();
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  return { perSecond: requests / seconds, p50Ms: at(0.5), p99Ms: at(0.99) };
+  return { perSecond: requests / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }

@@ -10,20 +10,14 @@ import { createFleetClient, type FleetClient } from '../../src/client/index.js';
 import { createTestbed, type Testbed } from '../../src/testbed/index.js';
 import { agentEnv, TOKEN } from './agent-env.js';
 import type { Sizes } from './options.js';
+import { percentile } from './load.js';
 import { randomKey } from './seed.js';
 import { startServer, type BenchServer } from './server-process.js';
 import { ms, n0, type Row } from './table.js';
 
 const POLL_INTERVAL_MS = 100;
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
-
-const summary = (samples: number[]) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
-};
+const summary = (samples: number[]) => ({ p50: percentile(samples, 50), p99: percentile(samples, 99) });
 
 /** Activates and connects (userId, device 1) on every node; throws when a node refuses. */
 async function seed(fleet: FleetClient, userId: number): Promise<void> {

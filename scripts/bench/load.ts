@@ -8,7 +8,7 @@ export interface LoadResult {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
-  /** Responses whose status was not the expected one, by status. */
+  /** Responses whose status was not the expected one, by status; 'graphql errors' for a 200 with errors. */
   unexpected: Record<string, number>;
 }
 
@@ -44,9 +44,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         path: '/graphql',
         headers,
         setupRequest: (request) => ({ ...request, body: options.body(next++) }),
-        onResponse: (status) => {
+        onResponse: (status, body) => {
           lastResponse = performance.now();
-          if (status !== expectStatus) unexpected[status] = (unexpected[status] ?? 0) + 1;
+          const kind = status !== expectStatus ? String(status) : body.includes('"errors"') ? 'graphql errors' : null;
+          if (kind) unexpected[kind] = (unexpected[kind] ?? 0) + 1;
         },
       },
     ],
@@ -65,4 +66,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
 export function graphqlBody(query: string, variables: Record<string, unknown>): string {
   return JSON.stringify({ query, variables });
+}
+
+/** The p-th percentile (nearest rank) of a sample, in its unit. */
+export function percentile(sample: readonly number[], p: number): number {
+  if (sample.length === 0) return Number.NaN;
+  const sorted = [...sample].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }

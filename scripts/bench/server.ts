@@ -10,7 +10,8 @@ import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import type { CommandRunner } from '../../src/wireguard/runner.js';
 
-export type ServerSpec = { kind: 'floor' } | { kind: 'agent'; env: Record<string, string>; noopRunner: boolean };
+/** retention: start history retention's background pruning (a benchmark agent runs no timers otherwise). */
+export type ServerSpec = { kind: 'floor' } | { kind: 'agent'; env: Record<string, string>; noopRunner: boolean; retention?: boolean };
 export const FLOOR_BODY = { data: { disconnectByUserIdAndDeviceId: true } };
 
 /** Every command succeeds at once: what is left is HTTP + GraphQL + SQLite. */
@@ -30,6 +31,7 @@ if (spec.kind === 'floor') {
     runner: spec.noopRunner ? noopRunner : undefined,
   });
   const { port } = await agent.start({ reconcile: false });
+  if (spec.retention) agent.retention.start();
   process.send?.({ ready: true, port });
 }
 

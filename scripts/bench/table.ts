@@ -10,6 +10,11 @@ export interface Row {
   /** true met, false missed, null: no target or skipped. */
   met?: boolean | null;
   note?: string;
+  /**
+   * What went wrong beside speed: peers left on the interface, unexpected statuses or GraphQL
+   * errors, a reconcile report other than the one expected. Any problem makes the run fail.
+   */
+  problems?: string[];
 }
 
 export function skipped(id: string, scenario: string, why: string): Row {
@@ -21,7 +26,8 @@ export function formatTable(rows: readonly Row[]): string {
   const lines = [header, header.map(() => '---')];
   for (const r of rows) {
     const met = r.met === true ? 'yes' : r.met === false ? 'NO' : '';
-    lines.push([r.id, r.scenario, r.result + (r.note ? ` (${r.note})` : ''), r.ratio ?? '', r.target ?? '', met]);
+    const problems = r.problems?.length ? ` PROBLEM: ${r.problems.join('; ')}` : '';
+    lines.push([r.id, r.scenario, r.result + (r.note ? ` (${r.note})` : '') + problems, r.ratio ?? '', r.target ?? '', met]);
   }
   return lines.map((cells) => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`).join('\n');
 }
@@ -31,8 +37,14 @@ export const n1 = (x: number) => x.toFixed(1);
 export const n2 = (x: number) => x.toFixed(2);
 export const ms = (x: number) => `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`;
 
-/** "2 × 503" style summary of unexpected statuses, or "". */
-export function unexpectedNote(unexpected: Record<string, number>): string {
+/** "2 × 503" style summary of unexpected statuses and errors, as problems (none: []). */
+export function unexpectedProblems(unexpected: Record<string, number>): string[] {
   const parts = Object.entries(unexpected).map(([status, n]) => `${n} × ${status}`);
-  return parts.length ? `unexpected: ${parts.join(', ')}` : '';
+  return parts.length ? [`unexpected: ${parts.join(', ')}`] : [];
 }
+
+/** A row's met: the target's figures, and no problem beside them. */
+export const metWithout = (problems: readonly string[], figuresMet: boolean) => figuresMet && problems.length === 0;
+
+/** Rows with a problem beside speed (a failed scenario is one): any of them fails the run. */
+export const rowsWithProblems = (rows: readonly Row[]): Row[] => rows.filter((r) => (r.problems?.length ?? 0) > 0);

@@ -4,14 +4,21 @@ import { availableParallelism } from 'node:os';
 import { execa } from 'execa';
 
 export interface Iface {
-  ns: string;
+  /** null: the host's namespace, where `wg` runs directly (no `ip netns exec`). */
+  ns: string | null;
   iface: string;
 }
 
 const CLAUSES_PER_CALL = 2000;
 
-function wg(target: Iface, args: string[]) {
+export function wg(target: Iface, args: string[]) {
+  if (target.ns === null) return execa('wg', args, { stdin: 'ignore' });
   return execa('ip', ['netns', 'exec', target.ns, 'wg', ...args], { stdin: 'ignore' });
+}
+
+/** The agent's settings for this interface (WGNODE_NETNS only when it is in a namespace). */
+export function ifaceEnv(target: Iface): Record<string, string> {
+  return { WGNODE_INTERFACE: target.iface, ...(target.ns === null ? {} : { WGNODE_NETNS: target.ns }) };
 }
 
 export async function addPeersBulk(target: Iface, peers: ReadonlyArray<{ key: string; allowedIps: string }>): Promise<void> {

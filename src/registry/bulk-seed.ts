@@ -13,9 +13,9 @@ export interface SeedSpec {
   keyOf: (user: number) => string | null;
   /** Tunnel address (integer) of user i's session. */
   addressOf: (user: number) => number;
-  /** rx_bytes stored for every session (a reconcile pass rewrites rows that differ from the dump). */
+  /** rx_bytes (and the rx counter last seen) of every session: a reconcile pass rewrites rows whose counters differ from the dump. */
   rxBytes?: number;
-  /** ENDED sessions spread over the seeded devices, each with an audit row. */
+  /** ENDED sessions spread over the seeded devices, each with an audit row, all ended 100 days ago or earlier (past the default 90-day retention). */
   history?: number;
   /** The interface this registry already manages (as on a node that ran before); absent = a first start. */
   owner?: { name: string; publicKey: string };
@@ -30,7 +30,7 @@ export function seedRegistry(spec: SeedSpec): void {
     `INSERT OR IGNORE INTO devices (user_id, device_id, status, created_at, activated_at, activated_by) VALUES (?, 1, 'ACTIVE', ?, ?, 'bench')`,
   );
   const insertSession = db.prepare(
-    `INSERT INTO sessions (user_id, device_id, public_key, address, status, started_at, rx_bytes) VALUES (?, 1, ?, ?, 'ACTIVE', ?, ?)`,
+    `INSERT INTO sessions (user_id, device_id, public_key, address, status, started_at, rx_bytes, rx_seen) VALUES (?, 1, ?, ?, 'ACTIVE', ?, ?, ?)`,
   );
   const users = Array.from({ length: spec.devices }, (_, i) => spec.firstUser + i);
   db.transaction(() => {
@@ -44,7 +44,7 @@ export function seedRegistry(spec: SeedSpec): void {
   db.transaction(() => {
     for (const user of users) {
       const key = spec.keyOf(user);
-      if (key !== null) insertSession.run(user, key, spec.addressOf(user), now, spec.rxBytes ?? 0);
+      if (key !== null) insertSession.run(user, key, spec.addressOf(user), now, spec.rxBytes ?? 0, spec.rxBytes ?? 0);
     }
   })();
   db.close();
@@ -52,17 +52,18 @@ export function seedRegistry(spec: SeedSpec): void {
 
 /** History in two set-based statements (a million rows in seconds, not minutes). */
 function seedHistory(db: ReturnType<typeof openDatabase>, firstUser: number, devices: number, rows: number, now: number): void {
+  const old = now - 100 * 86_400_000;
   db.transaction(() => {
     db.prepare(
       `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < @rows)
        INSERT INTO sessions (user_id, device_id, public_key, address, status, started_at, ending_at, ended_at, end_reason, ended_by)
        SELECT @firstUser + i % @devices, 1, printf('%043d=', i), 184549376 + i % 65536, 'ENDED',
-              @now - 86400000 - i, @now - 3600000 - i, @now - 3600000 - i, 'history', 'bench' FROM n`,
-    ).run({ rows, firstUser, devices, now });
+              @old - 86400000 - i, @old - i, @old - i, 'history', 'bench' FROM n`,
+    ).run({ rows, firstUser, devices, old });
     db.prepare(
       `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < @rows)
        INSERT INTO audit_log (at, actor, action, user_id, device_id, reason, outcome)
-       SELECT @now - 3600000 - i, 'bench', 'disconnect', @firstUser + i % @devices, 1, 'history', 'ok' FROM n`,
-    ).run({ rows, firstUser, devices, now });
+       SELECT @old - i, 'bench', 'disconnect', @firstUser + i % @devices, 1, 'history', 'ok' FROM n`,
+    ).run({ rows, firstUser, devices, old });
   })();
 }

@@ -1,12 +1,13 @@
 // `npm run bench -- --quick` must keep working: it runs every scenario at tiny sizes and prints
-// a table with every row. No speed is asserted here (speed lives in the benchmark itself).
+// a table with every row, and exits 1 on any problem beside speed (peers left, an unexpected
+// status or GraphQL error, an unexpected reconcile report). No speed is asserted here.
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { privilegeProblem } from '../../src/testbed/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const ROWS = ['1', '2', '3', '3b', '4', '5', '6', '7', '7b', '8', '9'];
+const ROWS = ['1', '2', '2b', '2c', '2d', '3', '3b', '4', '5', '6', '7', '7b', '8', '9'];
 const problem = privilegeProblem();
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
 
@@ -18,10 +19,11 @@ describe('npm run bench -- --quick', () => {
     // In CI the real-interface rows must run: a runner without root is broken, not a reason to skip.
     if (problem !== null && inCi) throw new Error(`CI cannot run the benchmark's real-interface rows: ${problem}`);
     const result = await bench([]);
+    expect(result.stdout).not.toMatch(/PROBLEM/);
     expect(result.exitCode, result.stderr).toBe(0);
     const rowIds = [...result.stdout.matchAll(/^\| (\w+) \| /gm)].map((m) => m[1]).filter((id) => id !== '#');
     expect(rowIds).toEqual(ROWS);
-    expect(result.stdout).not.toMatch(/\| failed: /);
+    expect(result.stdout).not.toMatch(/\| failed \|/);
     if (problem === null) expect(result.stdout).not.toMatch(/skipped:/);
     else expect(result.stdout).toMatch(/skipped: /);
     // Every measured row carries figures.
@@ -35,7 +37,7 @@ describe('npm run bench -- --quick', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as { machine: string; quick: boolean; rows: Array<{ id: string; result: string }> };
     expect(report.quick).toBe(true);
-    expect(report.rows.map((r) => r.id)).toEqual(['1', '2']);
+    expect(report.rows.map((r) => r.id)).toEqual(['1', '2', '2b', '2c', '2d']);
     expect(report.rows[1]!.result).toMatch(/req\/s/);
   }, 300_000);
 
