@@ -11,7 +11,7 @@ function slowRegistry(rows: number, batchMs: number) {
   const sizes: number[] = [];
   const busy = (limit: number) => {
     const until = performance.now() + batchMs;
-    while (performance.now() < until) { /* a slow DELETE, commit and fsync */ }
+    while (performance.now() < until) { /* a slow DELETE */ }
     const n = Math.min(limit, left);
     left -= n;
     sizes.push(limit);
@@ -20,7 +20,7 @@ function slowRegistry(rows: number, batchMs: number) {
   return {
     sizes,
     registry: {
-      transaction: <T>(fn: () => T) => fn(),
+      groupTransaction: <T>(fn: () => T) => Promise.resolve(fn()),
       sessions: { pruneEnded: (_before: number, limit: number) => busy(limit) },
       audit: { prune: () => 0 },
     } as unknown as Parameters<typeof createHistoryRetention>[0]['registry'],
