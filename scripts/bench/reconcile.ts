@@ -28,11 +28,12 @@ export async function measureReconcile(dir: string, target: Iface, sizes: Sizes[
   const db = join(dir, 'reconcile.db');
   // rx counters 1 in the registry, 0 on the interface: the pass rewrites every present row.
   // A registry that already manages the interface, as on a node that ran before: a first start would
-  // hold the unknown peers for the operator instead of removing them (docs/operations.md).
+  // hold the unknown peers for the operator instead of removing them (docs/operations.md); and a
+  // mass-removal limit that lets this pass remove its `drift` strangers (the default holds more than 50).
   const publicKey = (await wg(target, ['show', target.iface, 'public-key'])).stdout.trim();
   seedRegistry({ path: db, firstUser: 1, devices: peers, keyOf: (u) => keys[u]!, addressOf, rxBytes: 1, owner: { name: target.iface, publicKey } });
 
-  const agent = await startServer({ kind: 'agent', env: agentEnv(db, ifaceEnv(target)), noopRunner: false });
+  const agent = await startServer({ kind: 'agent', env: agentEnv(db, { ...ifaceEnv(target), WGNODE_MAX_UNKNOWN_REMOVALS: String(drift) }), noopRunner: false });
   let pass: PassResult;
   try {
     pass = await agent.call<PassResult>('reconcile');
