@@ -88,7 +88,7 @@ describe('a hung wg (a real program)', () => {
     try {
       const actor = 't';
       for (const [userId, n] of [[1, 1], [2, 2]] as const) {
-        agent.service.activateDevice({ actor, userId, deviceId: 1 });
+        await agent.service.activateDevice({ actor, userId, deviceId: 1 });
         await agent.service.connectDevice({ actor, userId, deviceId: 1, publicKey: testKey(n) });
       }
       writeFileSync(join(dir, 'arm'), '');

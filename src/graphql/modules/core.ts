@@ -187,8 +187,8 @@ function createResolvers(deps: CoreModuleDeps) {
           .map(session),
     },
     Mutation: {
-      activateDevice: (_: unknown, args: Args, ctx: GraphQLContext) =>
-        deviceView(service.activateDevice({ actor: ctx.actor, userId: args.userId as number, deviceId: args.deviceId as number })),
+      activateDevice: async (_: unknown, args: Args, ctx: GraphQLContext) =>
+        deviceView(await service.activateDevice({ actor: ctx.actor, userId: args.userId as number, deviceId: args.deviceId as number })),
       connectDevice: async (_: unknown, args: Args, ctx: GraphQLContext) =>
         session(
           await service.connectDevice({
