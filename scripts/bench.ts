@@ -12,7 +12,7 @@ import { parseOptions } from './bench/options.js';
 import { measureReconcile } from './bench/reconcile.js';
 import { measureRegistryScale } from './bench/registry-scale.js';
 import { measureRevocation } from './bench/revoke.js';
-import { formatTable, rowsWithProblems, skipped, type Row } from './bench/table.js';
+import { formatTable, rowsWithProblems, skipped, type Row } from '../src/testbed/bench-table.js';
 import { privilegeProblem, startHostInterface } from '../src/testbed/index.js';
 
 async function main(): Promise<number> {

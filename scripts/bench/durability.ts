@@ -12,7 +12,7 @@ import { createSessionService } from '../../src/sessions/index.js';
 import { addressOf, POOL } from './agent-env.js';
 import { percentile } from './load.js';
 import { randomKey, seedRegistry } from './seed.js';
-import { ms, n0, type Row } from './table.js';
+import { ms, n0, type Row } from '../../src/testbed/bench-table.js';
 
 export interface DurabilitySizes {
   /** Revocations per mode and concurrency. */

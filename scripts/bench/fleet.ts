@@ -13,7 +13,7 @@ import type { Sizes } from './options.js';
 import { percentile } from './load.js';
 import { randomKey } from './seed.js';
 import { startServer, type BenchServer } from './server-process.js';
-import { ms, n0, type Row } from './table.js';
+import { ms, n0, type Row } from '../../src/testbed/bench-table.js';
 
 const POLL_INTERVAL_MS = 100;
 

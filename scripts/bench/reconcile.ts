@@ -7,7 +7,7 @@ import { addressOf, agentEnv, allowedIpsOf } from './agent-env.js';
 import type { Sizes } from './options.js';
 import { randomKey, seedRegistry } from './seed.js';
 import { startServer } from './server-process.js';
-import { metWithout, ms, n0, type Row } from './table.js';
+import { metWithout, ms, n0, type Row } from '../../src/testbed/bench-table.js';
 import { addPeersBulk, ifaceEnv, wg, type Iface } from './wg.js';
 
 interface PassResult {

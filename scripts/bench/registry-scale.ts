@@ -13,7 +13,7 @@ import { graphqlBody, runLoad, type LoadResult } from './load.js';
 import type { Sizes } from './options.js';
 import { seedRegistry } from './seed.js';
 import { startServer } from './server-process.js';
-import { metWithout, ms, n0, n1, n2, unexpectedProblems, type Row } from './table.js';
+import { metWithout, ms, n0, n1, n2, unexpectedProblems, type Row } from '../../src/testbed/bench-table.js';
 
 export async function measureRegistryScale(dir: string, sizes: Sizes['registry']): Promise<Row[]> {
   const { requests, warm, connections, ended } = sizes;

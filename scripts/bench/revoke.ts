@@ -12,7 +12,7 @@ import { addressOf, agentEnv, allowedIpsOf, CONNECT, DEACTIVATE, DEACTIVATE_MANY
 import { graphqlBody, percentile, runLoad, type LoadResult } from './load.js';
 import type { Sizes } from './options.js';
 import { randomKey, seedRegistry } from './seed.js';
-import { metWithout, ms, n0, n1, n2, unexpectedProblems, type Row } from './table.js';
+import { metWithout, ms, n0, n1, n2, unexpectedProblems, type Row } from '../../src/testbed/bench-table.js';
 import { addPeersBulk, countPeers, ifaceEnv, removeOneByOne, wg, type Iface } from './wg.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;

@@ -1,4 +1,5 @@
-// One row per measurement: the absolute figures, the ratio measured in the same run, the target.
+// The benchmark's table (scripts/bench.ts): one row per measurement, with the absolute figures,
+// the ratio measured in the same run and the target; and the verdict (problems fail the run).
 export interface Row {
   id: string;
   scenario: string;

@@ -1,6 +1,6 @@
 // The benchmark's verdicts: speed is reported (met / NO); a problem beside speed fails the run.
 import { describe, expect, it } from 'vitest';
-import { metWithout, rowsWithProblems, unexpectedProblems, formatTable, type Row } from '../../scripts/bench/table.js';
+import { metWithout, rowsWithProblems, unexpectedProblems, formatTable, type Row } from '../../src/testbed/bench-table.js';
 
 describe('bench table', () => {
   const fast: Row = { id: '2', scenario: 'x', result: '9,000 req/s', target: '≥ 0.5 × floor', met: true, problems: [] };
