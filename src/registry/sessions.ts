@@ -132,9 +132,12 @@ export function createSessionStore(db: Db, pool: AddressPool, changes: ChangeLog
     `UPDATE sessions SET feed_online = 0 WHERE feed_online = 1 AND (last_handshake_at IS NULL OR last_handshake_at < @since)
      RETURNING id, user_id AS userId, device_id AS deviceId, last_handshake_at AS lastHandshakeAt`,
   );
+  // INDEXED BY: left to itself the planner takes sessions_by_status and sorts every ENDED row
+  // (4.4 s a batch with 10 million of them, the event loop held throughout); the partial index
+  // on ended_at hands over the oldest rows at once.
   const pruneEnded = db.prepare<[number, number]>(
     `DELETE FROM sessions WHERE id IN
-       (SELECT id FROM sessions WHERE status = 'ENDED' AND ended_at < ? ORDER BY ended_at LIMIT ?)`,
+       (SELECT id FROM sessions INDEXED BY sessions_ended_at WHERE status = 'ENDED' AND ended_at < ? ORDER BY ended_at LIMIT ?)`,
   );
   const recordHandshake = db.prepare<Omit<HandshakeUpdate, 'rxSeen' | 'txSeen'> & { rxSeen: number | null; txSeen: number | null }>(
     `UPDATE sessions SET last_handshake_at = @lastHandshakeAt, rx_bytes = @rxBytes, tx_bytes = @txBytes,
