@@ -43,8 +43,8 @@ export async function measureRevocation(dir: string, target: Iface, sizes: Sizes
 
   const spawned = performance.now();
   // BENCH_CPU_PROF=DIR: a V8 CPU profile of this agent too, written when it exits.
-  const profile: Record<string, string> = process.env.BENCH_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` } : {};
-  const agent = await startWgnode(agentEnv(db, { ...ifaceEnv(target), ...profile }), { built: true });
+  const nodeArgs = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const agent = await startWgnode(agentEnv(db, ifaceEnv(target)), { built: true, nodeArgs });
   const startupMs = performance.now() - spawned;
   const rows: Row[] = [];
   try {

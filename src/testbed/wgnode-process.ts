@@ -41,10 +41,11 @@ async function listeningPorts(pid: number): Promise<number[]> {
  * port: listen there (a restart at the same address); default one the kernel picks.
  * built: run the build, `node dist/src/cli/main.js serve`, the command `npm start` runs (the
  * benchmark measures the product as it ships); default the sources through tsx.
+ * nodeArgs: options for node itself (the benchmark's --cpu-prof, which NODE_OPTIONS refuses).
  */
-export async function startWgnode(env: Record<string, string>, options: { port?: number; built?: boolean } = {}): Promise<WgnodeProcess> {
+export async function startWgnode(env: Record<string, string>, options: { port?: number; built?: boolean; nodeArgs?: string[] } = {}): Promise<WgnodeProcess> {
   const entry = options.built ? ['dist/src/cli/main.js', 'serve'] : ['--import', 'tsx', 'src/cli/main.ts', 'serve'];
-  const child = spawn(process.execPath, entry, {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
