@@ -2,6 +2,7 @@
 // `wg set` calls, counting peers, and the naive baseline of one process per removal.
 import { availableParallelism } from 'node:os';
 import { execa } from 'execa';
+import { inNsArgv } from '../../src/testbed/index.js';
 
 export interface Iface {
   /** null: the host's namespace, where `wg` runs directly (no `ip netns exec`). */
@@ -12,8 +13,8 @@ export interface Iface {
 const CLAUSES_PER_CALL = 2000;
 
 export function wg(target: Iface, args: string[]) {
-  if (target.ns === null) return execa('wg', args, { stdin: 'ignore' });
-  return execa('ip', ['netns', 'exec', target.ns, 'wg', ...args], { stdin: 'ignore' });
+  const [file, argv] = inNsArgv(target.ns, 'wg', args);
+  return execa(file, argv, { stdin: 'ignore' });
 }
 
 /** The agent's settings for this interface (WGNODE_NETNS only when it is in a namespace). */

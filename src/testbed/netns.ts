@@ -128,9 +128,14 @@ function installExitHooks(): void {
   for (const s of SIGNALS) process.on(s, onSignal);
 }
 
+/** The file and argv that run CMD ARGS inside NS: through `ip netns exec`, or directly for the host's (null). */
+export function inNsArgv(ns: string | null, cmd: string, args: readonly string[]): [string, string[]] {
+  return ns === null ? [cmd, [...args]] : ['ip', ['netns', 'exec', ns, cmd, ...args]];
+}
+
 /** Runs CMD ARGS inside NS (null: the host's namespace); throws with stderr on failure. */
 async function inNs(ns: string | null, cmd: string, args: string[]): Promise<string> {
-  const [file, argv] = ns === null ? [cmd, args] : ['ip', ['netns', 'exec', ns, cmd, ...args]];
+  const [file, argv] = inNsArgv(ns, cmd, args);
   const r = await execa(file, argv, { reject: false });
   if (r.exitCode !== 0) throw new Error(`${file} ${argv.join(' ')} failed (${r.exitCode ?? r.signal}): ${String(r.stderr).trim()}`);
   return String(r.stdout);
@@ -199,7 +204,7 @@ async function launchWireguardGo(ns: string | null, iface: string): Promise<Daem
   }
   installExitHooks();
   // -f: the daemonising form exits early here. WG_PROCESS_FOREGROUND silences its kernel banner.
-  const [file, argv] = ns === null ? ['wireguard-go', ['-f', iface]] : ['ip', ['netns', 'exec', ns, 'wireguard-go', '-f', iface]];
+  const [file, argv] = inNsArgv(ns, 'wireguard-go', ['-f', iface]);
   const proc = execa(file, argv, {
     env: { WG_PROCESS_FOREGROUND: '1', LOG_LEVEL: 'error' },
     stdin: 'ignore', all: true, buffer: false, reject: false, forceKillAfterDelay: 2000,
