@@ -58,7 +58,7 @@ export async function planReconcileYielding(peers: readonly PeerState[], live: r
   }
 }
 
-const ITEMS_PER_SLICE = 5000;
+const ITEMS_PER_SLICE = 2000;
 
 /** The planner as a generator: it pauses (yields) every ITEMS_PER_SLICE items. */
 function* planInSlices(peers: readonly PeerState[], live: readonly LiveActivity[], options: PlanOptions): Generator<void, ReconcilePlan> {

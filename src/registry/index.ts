@@ -40,6 +40,12 @@ export interface Registry {
    * of the event loop, each in its own savepoint; resolves once committed (src/registry/group-commit.ts).
    */
   groupTransaction<T>(fn: () => T): Promise<T>;
+  /**
+   * A transaction whose commit does not wait for the disk (synchronous NORMAL for this commit
+   * only): for bookkeeping the next reconcile pass writes again (handshakes, counters). A crash
+   * of the process loses none of it; a power cut may lose the last ones. Never for intents.
+   */
+  bookkeeping<T>(fn: () => T): T;
   /** Free addresses in the pool's cache (tests and checks: nothing leaks). */
   freeAddresses(): number;
   /** Free addresses still in quarantine at `now` (metrics, tests). */
@@ -121,6 +127,15 @@ export function openRegistry(options: RegistryOptions): Registry {
     },
     // Through registry.transaction, so the shared transaction is one like any other.
     groupTransaction: createGroupCommit(db, (fn) => registry.transaction(fn), pool),
+    bookkeeping(fn) {
+      const level = db.pragma('synchronous', { simple: true }) as number;
+      db.pragma('synchronous = NORMAL');
+      try {
+        return registry.transaction(fn);
+      } finally {
+        db.pragma(`synchronous = ${level}`);
+      }
+    },
     freeAddresses: () => pool.free(),
     quarantinedAddresses: (now) => pool.quarantined(now),
     ping: () => void ping.get(),

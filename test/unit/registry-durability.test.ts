@@ -21,6 +21,22 @@ describe('registry durability', () => {
     registry.close();
   });
 
+  it('bookkeeping commits without waiting for the disk, then every commit waits again', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wgnode-durable-'));
+    dirs.push(dir);
+    const registry = openRegistry({ path: join(dir, 'r.db'), pool, interfaceAddress: pool.first });
+    const seen = registry.bookkeeping(() => {
+      registry.state.putJson('test.key', 'kept');
+      return registry.durability().synchronous;
+    });
+    expect(seen).toBe('NORMAL');
+    expect(registry.durability().synchronous).toBe('FULL');
+    expect(registry.state.getJson('test.key')).toBe('kept');
+    expect(() => registry.bookkeeping(() => { throw new Error('rolled back'); })).toThrow('rolled back');
+    expect(registry.durability().synchronous).toBe('FULL');
+    registry.close();
+  });
+
   it('NORMAL only when asked for explicitly (the durability benchmark compares the two)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wgnode-durable-'));
     dirs.push(dir);
