@@ -5,6 +5,7 @@ import { bearerAuth, type AuthVariables } from './auth/bearer.js';
 import type { Authenticator } from './auth/principal.js';
 import type { GraphQLRequest, GraphQLResponse } from './graphql/index.js';
 import { limitBodySize, type BodyVariables } from './http/body.js';
+import { requestHeaders } from './http/incoming.js';
 import type { Logger } from './logger.js';
 import type { RequestVariables } from './metrics/observe-requests.js';
 
@@ -51,14 +52,19 @@ export function createApp(deps: AppDeps) {
     const result = await deps.handleGraphQL({
       method: c.req.method,
       url: c.req.url,
-      headers: c.req.raw.headers,
+      headers: requestHeaders(c),
       // Read by limitBody straight from the Node request when served by Node (see src/http/body.ts).
       body: () => Promise.resolve(c.get('rawBody') ?? c.req.text()),
       context: { actor: principal.name, scopes: principal.scopes },
     });
     c.set('operation', result.operation);
     c.set('outcome', result.outcome);
-    return new Response(result.body, { status: result.status, headers: result.headers });
+    // The id in the header record itself: setting it on the Response afterwards turns the record
+    // into a Headers object that @hono/node-server then copies back into a record.
+    const requestId = c.get('requestId');
+    if (requestId === undefined) return new Response(result.body, { status: result.status, headers: result.headers });
+    c.set('requestIdInResponse', true);
+    return new Response(result.body, { status: result.status, headers: { ...result.headers, 'x-request-id': requestId } });
   });
 
   app.notFound((c) => c.json({ errors: [{ message: 'Not found', extensions: { code: 'NOT_FOUND' } }] }, 404));

@@ -3,6 +3,7 @@
 // no token: they act as the `local` principal.
 import type { MiddlewareHandler } from 'hono';
 import { LOCAL_ACTOR } from '../actors.js';
+import { requestHeader } from '../http/incoming.js';
 import type { Authenticator, Principal } from './principal.js';
 
 export type AuthVariables = { principal: Principal };
@@ -28,7 +29,7 @@ export function bearerAuth(options: { authenticate: Authenticator; realm?: strin
       c.set('principal', LOCAL_PRINCIPAL);
       return next();
     }
-    const header = c.req.header('authorization') ?? '';
+    const header = requestHeader(c, 'authorization') ?? '';
     const match = /^Bearer[ ]+([\x21-\x7e]{1,4096})$/i.exec(header);
     const principal = match ? await options.authenticate(match[1]!) : null;
     if (!principal) {

@@ -40,7 +40,8 @@ export interface HandlerGuards {
 export interface GraphQLRequest {
   method: string;
   url: string;
-  headers: Headers;
+  /** Read by name (content-type, accept, idempotency-key): a Headers object, or anything with its get. */
+  headers: Pick<Headers, 'get'>;
   body: () => Promise<string>;
   context: GraphQLContext;
 }

@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { incomingOf, requestHeader } from './incoming.js';
 
 export type BodyVariables = {
   /** The request body, already read under the limit (Node server only). */
@@ -19,10 +20,10 @@ export interface BodyLimitOptions {
 export function limitBodySize(options: BodyLimitOptions): MiddlewareHandler<{ Variables: BodyVariables }> {
   const fallback = bodyLimit({ maxSize: options.maxBytes, onError: options.onTooLarge });
   return async function limitBody(c, next) {
-    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-    if (!incoming || typeof incoming.on !== 'function') return fallback(c, next);
+    const incoming = incomingOf(c);
+    if (!incoming) return fallback(c, next);
     if (c.req.method !== 'POST') return next();
-    const declared = Number(c.req.header('content-length') ?? NaN);
+    const declared = Number(requestHeader(c, 'content-length') ?? NaN);
     if (declared > options.maxBytes) return options.onTooLarge(c);
     const text = await readLimited(incoming, options.maxBytes);
     if (text === null) return options.onTooLarge(c);
@@ -31,14 +32,36 @@ export function limitBodySize(options: BodyLimitOptions): MiddlewareHandler<{ Va
   };
 }
 
-/** The body as UTF-8, or null as soon as it grows past maxBytes (the rest is not read). */
-async function readLimited(incoming: IncomingMessage, maxBytes: number): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of incoming as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) return null;
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+/**
+ * The body as UTF-8, or null as soon as it grows past maxBytes (the rest is not read). With
+ * 'data' and 'end' listeners: a stream's async iterator costs more than the small body it reads.
+ */
+function readLimited(incoming: IncomingMessage, maxBytes: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (result: string | null) => {
+      incoming.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        // Stop reading: what is left is not ours to buffer (the answer is 413).
+        incoming.pause();
+        return done(null);
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => done(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
+    const onError = (error: Error) => {
+      incoming.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      reject(error);
+    };
+    // The client went away before the end: the same as a stream error to the caller.
+    const onClose = () => {
+      if (!incoming.complete) onError(new Error('request closed before its body ended'));
+    };
+    incoming.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
 }

@@ -7,11 +7,18 @@ import { performance } from 'node:perf_hooks';
 import type { MiddlewareHandler } from 'hono';
 import type { AuthVariables } from '../auth/bearer.js';
 import type { Principal } from '../auth/principal.js';
+import { requestHeader } from '../http/incoming.js';
 import { outcomeForStatus } from '../graphql/operation-label.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from './metrics.js';
 
-export type RequestVariables = { requestId: string; operation: string; outcome: string };
+export type RequestVariables = {
+  requestId: string;
+  operation: string;
+  outcome: string;
+  /** Set by a handler that wrote x-request-id into its own response (/graphql: a plain header record is cheaper to send). */
+  requestIdInResponse?: true;
+};
 
 // Echoed into a response header and every log line: nothing that could split a header or a line.
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -26,14 +33,14 @@ export function observeRequests(options: {
   const { log, metrics } = options;
   return async function observeRequest(c, next) {
     const started = performance.now();
-    const incoming = c.req.header('x-request-id');
+    const incoming = requestHeader(c, 'x-request-id');
     const requestId = incoming !== undefined && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     c.set('requestId', requestId);
     await next();
 
     const { res } = c;
     try {
-      res.headers.set('x-request-id', requestId);
+      if (!c.get('requestIdInResponse')) res.headers.set('x-request-id', requestId);
     } catch {
       // An immutable response (none of ours): it simply goes without the header.
     }
