@@ -1,7 +1,8 @@
 // Group commit: a SQLite commit costs ~100 µs here (WAL frames written), more than everything
 // else a revocation does in the registry. Under load, the transactions that become ready in the
-// same turn of the event loop run in ONE transaction, each inside its own savepoint: one that
-// throws rolls back alone and only its caller sees the error. Callers still await a COMMITTED
+// same turn of the event loop run in ONE transaction; when one of them throws, the batch runs
+// again with each job in its own savepoint, so it rolls back alone and only its caller sees the
+// error. Callers still await a COMMITTED
 // result, so "intent durable before the command" holds exactly as with a transaction of its own.
 import type { Statement } from 'better-sqlite3';
 import type { Journaled } from './address-pool.js';
@@ -13,6 +14,11 @@ interface Job {
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** Aborts the attempt without savepoints when a job throws (the jobs then run again, isolated). */
+class JobThrew extends Error {}
 
 /** A job's failure that took the whole transaction with it (SQLite rolled everything back). */
 class BatchLost extends Error {
@@ -32,10 +38,35 @@ export function createGroupCommit(db: Db, transaction: <T>(fn: () => T) => T, jo
   // db.transaction(fn) per job costs more than the job itself.) Prepared on first use.
   let savepoint: { begin: Statement; release: Statement; rollback: Statement } | null = null;
 
-  function runJobs(jobs: readonly Job[]): Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> {
+  /**
+   * First without savepoints (two statements per job saved): jobs return their refusals rather
+   * than throw, so a throw is rare. When one does throw, SQLite and the journal roll the whole
+   * attempt back, and the jobs run again, each in its own savepoint (runIsolated).
+   */
+  function runJobs(jobs: readonly Job[]): Outcome[] {
+    const mark = journal.mark();
+    try {
+      return transaction(() =>
+        jobs.map((job): Outcome => {
+          try {
+            return { ok: true, value: job.fn() };
+          } catch {
+            throw new JobThrew('a job threw');
+          }
+        }),
+      );
+    } catch (error) {
+      // BEGIN or COMMIT failed: that is the batch's answer, not a reason to try again.
+      if (!(error instanceof JobThrew)) throw error;
+      journal.undoTo(mark);
+      return runIsolated(jobs);
+    }
+  }
+
+  function runIsolated(jobs: readonly Job[]): Outcome[] {
     savepoint ??= { begin: db.prepare('SAVEPOINT wgnode_job'), release: db.prepare('RELEASE wgnode_job'), rollback: db.prepare('ROLLBACK TO wgnode_job') };
     const { begin, release, rollback } = savepoint;
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    const outcomes: Outcome[] = [];
     transaction(() => {
       for (const job of jobs) {
         const mark = journal.mark();

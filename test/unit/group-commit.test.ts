@@ -25,6 +25,25 @@ describe('group commit of revocations', () => {
     for (let u = 1; u <= 10; u++) expect(statusOf(h, u)).toBe('ENDED');
   });
 
+  it('runs each job once when none throws, and again in a savepoint of its own when one does', async () => {
+    const h = createHarness();
+    const runs = [0, 0, 0];
+    const job = (k: number, fails = false) => () => {
+      runs[k]!++;
+      h.registry.state.putJson(`job.${k}`, k);
+      if (fails) throw new Error('job failed');
+      return k;
+    };
+    expect(await Promise.all([0, 1, 2].map((k) => h.registry.groupTransaction(job(k))))).toEqual([0, 1, 2]);
+    expect(runs).toEqual([1, 1, 1]);
+
+    runs.fill(0);
+    const results = await Promise.allSettled([h.registry.groupTransaction(job(0)), h.registry.groupTransaction(job(1, true)), h.registry.groupTransaction(job(2))]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(runs).toEqual([2, 2, 1]); // the first attempt stopped at the job that threw
+    expect([0, 1, 2].map((k) => h.registry.state.getJson(`job.${k}`))).toEqual([0, 1, 2]); // job 1's write is the first batch's
+  });
+
   it('a request that throws inside the shared transaction is rolled back alone', async () => {
     const h = await seeded(3);
     const real = h.registry.devices.deactivate;
