@@ -25,6 +25,7 @@ export function createDeviceStore(db: Db, changes: ChangeLog) {
   const userExists = db.prepare<[number], { one: 1 }>('SELECT 1 AS one FROM users WHERE id = ?').pluck();
   const insertUser = db.prepare<[number, number]>('INSERT OR IGNORE INTO users (id, created_at) VALUES (?, ?)');
   const get = db.prepare<[number, number], Device>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE user_id = ? AND device_id = ?`);
+  const exists = db.prepare<[number, number], 1>('SELECT 1 FROM devices WHERE user_id = ? AND device_id = ?').pluck();
   const byUser = db.prepare<[number], Device>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE user_id = ? ORDER BY device_id`);
   const countActive = db
     .prepare<[number], number>(`SELECT count(*) FROM devices WHERE user_id = ? AND status = 'ACTIVE'`)
@@ -54,6 +55,8 @@ export function createDeviceStore(db: Db, changes: ChangeLog) {
     userExists: (userId: number): boolean => userExists.get(userId) !== undefined,
     ensureUser: (userId: number, now: number): void => void insertUser.run(userId, now),
     get: (userId: number, deviceId: number): Device | undefined => get.get(userId, deviceId),
+    /** Whether the device exists (so does its user: a device row references one). */
+    exists: (userId: number, deviceId: number): boolean => exists.get(userId, deviceId) !== undefined,
     listByUser: (userId: number): Device[] => byUser.all(userId),
     countActive: (userId: number): number => countActive.get(userId) ?? 0,
     insert: (row: { userId: number; deviceId: number; now: number; by: string }): void => {

@@ -37,7 +37,7 @@ export function stageDisconnect(deps: UseCaseDeps, request: RevokeRequest, now: 
   const { registry } = deps;
   const { actor, userId, deviceId, reason = null } = request;
   const audit = { at: now, actor, action: 'disconnect', userId, deviceId, reason };
-  if (!registry.devices.userExists(userId) || !registry.devices.get(userId, deviceId)) {
+  if (!registry.devices.exists(userId, deviceId)) {
     return refuse(deps, audit, errors.userOrDeviceNotFound());
   }
   const live = unclaimed(registry.sessions.liveByDevice(userId, deviceId), request.claimed);
