@@ -6,7 +6,7 @@ import { ACTIVATE, agentEnv, addressOf, CONNECT, DEACTIVATE, DISCONNECT, fakeKey
 import { graphqlBody, runLoad, type LoadResult } from './load.js';
 import type { Sizes } from './options.js';
 import { seedRegistry } from './seed.js';
-import { startServer } from './server-process.js';
+import { startServer, type BenchServer } from './server-process.js';
 import { metWithout, ms, n0, n2, unexpectedProblems, type Row } from '../../src/testbed/bench-table.js';
 
 interface Mutation {
@@ -27,13 +27,24 @@ const MUTATIONS: Mutation[] = [
   { id: '2d', name: 'connectDevice', target: 0.4, sessions: false, body: (userId) => graphqlBody(CONNECT, { userId, deviceId: 1, publicKey: fakeKey(userId) }) },
 ];
 
+/** A load's result and the CPU its server spent on it (µs a request, every thread of the process). */
+type Measured = LoadResult & { cpuUsPerRequest: number };
+
+/** Runs the load, reading the server's CPU time before and after it. */
+async function withServerCpu(server: BenchServer, load: () => Promise<LoadResult>): Promise<Measured> {
+  const before = await server.call<{ cpuUs: number }>('stats');
+  const result = await load();
+  const after = await server.call<{ cpuUs: number }>('stats');
+  return { ...result, cpuUsPerRequest: (after.cpuUs - before.cpuUs) / result.requests };
+}
+
 export async function measureHttp(dir: string, sizes: Sizes['http']): Promise<Row[]> {
   const { requests, warm, connections } = sizes;
   const floorServer = await startServer({ kind: 'floor' });
   const floorBody = () => graphqlBody(DISCONNECT, { userId: 1, deviceId: 1 });
-  const measureFloor = () => runLoad({ url: floorServer.url, connections, amount: requests, body: floorBody });
-  let floor: LoadResult;
-  const measured: Array<{ mutation: Mutation; load: LoadResult }> = [];
+  const measureFloor = () => withServerCpu(floorServer, () => runLoad({ url: floorServer.url, connections, amount: requests, body: floorBody }));
+  let floor: Measured;
+  const measured: Array<{ mutation: Mutation; load: Measured }> = [];
   try {
     await runLoad({ url: floorServer.url, connections, amount: warm, body: floorBody });
     floor = await measureFloor();
@@ -50,7 +61,7 @@ export async function measureHttp(dir: string, sizes: Sizes['http']): Promise<Ro
     {
       id: '1',
       scenario: `HTTP floor: bare Hono, fixed JSON, c=${connections} (best of a run before and after rows 2-2d)`,
-      result: `${n0(floor.perSecond)} req/s, p50 ${ms(floor.p50Ms)}, p99 ${ms(floor.p99Ms)}`,
+      result: `${n0(floor.perSecond)} req/s, p50 ${ms(floor.p50Ms)}, p99 ${ms(floor.p99Ms)}; server CPU ${n0(floor.cpuUsPerRequest)} µs/request`,
       problems: unexpectedProblems(floor.unexpected),
     },
   ];
@@ -60,8 +71,9 @@ export async function measureHttp(dir: string, sizes: Sizes['http']): Promise<Ro
     rows.push({
       id: mutation.id,
       scenario: `${mutation.name}, no-op runner, c=${connections}, registry of ${n0(warm + requests)} devices`,
-      result: `${n0(load.perSecond)} req/s, p50 ${ms(load.p50Ms)}, p99 ${ms(load.p99Ms)}`,
-      ratio: `${n2(ratio)} × floor`,
+      // CPU per request beside the rate: the rate moves with the VM, the cost much less.
+      result: `${n0(load.perSecond)} req/s, p50 ${ms(load.p50Ms)}, p99 ${ms(load.p99Ms)}; agent CPU ${n0(load.cpuUsPerRequest)} µs/request`,
+      ratio: `${n2(ratio)} × floor (CPU ${n2(load.cpuUsPerRequest / floor.cpuUsPerRequest)} × floor's)`,
       target: `≥ ${mutation.target} × floor`,
       met: metWithout(problems, ratio >= mutation.target),
       problems,
@@ -70,7 +82,7 @@ export async function measureHttp(dir: string, sizes: Sizes['http']): Promise<Ro
   return rows;
 }
 
-async function measureMutation(dir: string, sizes: Sizes['http'], mutation: Mutation): Promise<LoadResult> {
+async function measureMutation(dir: string, sizes: Sizes['http'], mutation: Mutation): Promise<Measured> {
   const { requests, warm, connections } = sizes;
   const db = join(dir, `http-${mutation.id}.db`);
   seedRegistry({ path: db, firstUser: 1, devices: warm + requests, keyOf: mutation.sessions ? fakeKey : () => null, addressOf });
@@ -78,7 +90,7 @@ async function measureMutation(dir: string, sizes: Sizes['http'], mutation: Muta
   try {
     // User i is the subject of exactly one request.
     await runLoad({ url: agent.url, connections, amount: warm, token: TOKEN, body: (i) => mutation.body(1 + i) });
-    return await runLoad({ url: agent.url, connections, amount: requests, token: TOKEN, body: (i) => mutation.body(1 + warm + i) });
+    return await withServerCpu(agent, () => runLoad({ url: agent.url, connections, amount: requests, token: TOKEN, body: (i) => mutation.body(1 + warm + i) }));
   } finally {
     await agent.stop();
   }

@@ -67,5 +67,6 @@ async function handle(cmd: Command['cmd']): Promise<unknown> {
 }
 
 function stats() {
-  return { peakRssMb: process.resourceUsage().maxRSS / 1024, rssMb: process.memoryUsage().rss / 2 ** 20 };
+  const cpu = process.cpuUsage();
+  return { peakRssMb: process.resourceUsage().maxRSS / 1024, rssMb: process.memoryUsage().rss / 2 ** 20, cpuUs: cpu.user + cpu.system };
 }
