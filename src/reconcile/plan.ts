@@ -115,14 +115,15 @@ function handshakeUpdate(session: LiveActivity, peer: PeerState, translate?: (se
   if (lastHandshakeAt === session.lastHandshakeAt && peer.rxBytes === session.rxSeen && peer.txBytes === session.txSeen) {
     return null;
   }
-  return {
+  const totals = {
     id: session.id,
-    lastHandshakeAt,
     rxBytes: session.rxBytes + countedSince(peer.rxBytes, session.rxSeen),
     txBytes: session.txBytes + countedSince(peer.txBytes, session.txSeen),
     rxSeen: peer.rxBytes,
     txSeen: peer.txBytes,
   };
+  // The handshake only when it moved: an update without it leaves that column's indexes alone.
+  return lastHandshakeAt === session.lastHandshakeAt ? totals : { ...totals, lastHandshakeAt };
 }
 
 function countedSince(reading: number, seen: number): number {
@@ -132,5 +133,5 @@ function countedSince(reading: number, seen: number): number {
 /** The peer is not on the interface: whatever peer comes back counts from 0, on top of the totals kept. */
 function missingPeerUpdate(session: LiveActivity): HandshakeUpdate | null {
   if (session.rxSeen === 0 && session.txSeen === 0) return null;
-  return { id: session.id, lastHandshakeAt: session.lastHandshakeAt, rxBytes: session.rxBytes, txBytes: session.txBytes, rxSeen: 0, txSeen: 0 };
+  return { id: session.id, rxBytes: session.rxBytes, txBytes: session.txBytes, rxSeen: 0, txSeen: 0 };
 }

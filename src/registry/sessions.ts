@@ -68,7 +68,11 @@ export interface SessionFilter {
 
 export interface HandshakeUpdate {
   id: number;
-  lastHandshakeAt: number | null;
+  /**
+   * Omitted = unchanged: most passes see new counters but no new handshake (WireGuard renews one
+   * every two minutes), and leaving the column out of the UPDATE spares its two indexes.
+   */
+  lastHandshakeAt?: number | null;
   /** The new totals. */
   rxBytes: number;
   txBytes: number;
@@ -155,6 +159,11 @@ export function createSessionStore(db: Db, pool: AddressPool, changes: ChangeLog
     `UPDATE sessions SET last_handshake_at = ?, rx_bytes = ?, tx_bytes = ?,
        rx_seen = COALESCE(?, rx_seen), tx_seen = COALESCE(?, tx_seen) WHERE id = ?`,
   );
+  // The same without the handshake column: SQLite maintains an index when its column is SET, equal
+  // value or not, and last_handshake_at has two (the feed's online sweep). ~1.5 µs a row against ~2.5.
+  const recordCounters = db.prepare<[rxBytes: number, txBytes: number, rxSeen: number | null, txSeen: number | null, id: number]>(
+    `UPDATE sessions SET rx_bytes = ?, tx_bytes = ?, rx_seen = COALESCE(?, rx_seen), tx_seen = COALESCE(?, tx_seen) WHERE id = ?`,
+  );
 
   return {
     get: (id: number): Session | undefined => get.get(id),
@@ -216,7 +225,10 @@ export function createSessionStore(db: Db, pool: AddressPool, changes: ChangeLog
     /** Deletes up to `limit` of the oldest sessions ENDED before `before`; returns how many went. */
     pruneEnded: (before: number, limit: number): number => pruneEnded.run(before, limit).changes,
     recordHandshakes(updates: readonly HandshakeUpdate[]): void {
-      for (const u of updates) recordHandshake.run(u.lastHandshakeAt, u.rxBytes, u.txBytes, u.rxSeen ?? null, u.txSeen ?? null, u.id);
+      for (const u of updates) {
+        if (u.lastHandshakeAt === undefined) recordCounters.run(u.rxBytes, u.txBytes, u.rxSeen ?? null, u.txSeen ?? null, u.id);
+        else recordHandshake.run(u.lastHandshakeAt, u.rxBytes, u.txBytes, u.rxSeen ?? null, u.txSeen ?? null, u.id);
+      }
     },
     /**
      * The feed's online/offline rows: ACTIVE sessions whose handshake entered the online window
