@@ -60,10 +60,12 @@ async function handle(cmd: Command['cmd']): Promise<unknown> {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const report = await agent.reconciler.runOnce();
   const wallMs = performance.now() - started;
+  const { user, system } = process.cpuUsage(cpu);
   delay.disable();
-  return { wallMs, report, loopDelayP99Ms: delay.percentile(99) / 1e6, loopDelayMaxMs: delay.max / 1e6, ...stats() };
+  return { wallMs, cpuMs: (user + system) / 1000, report, loopDelayP99Ms: delay.percentile(99) / 1e6, loopDelayMaxMs: delay.max / 1e6, ...stats() };
 }
 
 function stats() {
