@@ -5,13 +5,20 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { createHistoryRetention } from '../../src/registry/retention.js';
 
-/** A registry whose every prune batch holds the thread for `batchMs`, over `rows` expired rows. */
-function slowRegistry(rows: number, batchMs: number) {
+const holdThread = (ms: number) => {
+  const until = performance.now() + ms;
+  while (performance.now() < until) { /* a slow DELETE, or a commit's fsync */ }
+};
+
+/**
+ * A registry whose every prune batch holds the thread for `batchMs`, over `rows` expired rows;
+ * its commit (after the batch, before the transaction resolves) for `commitMs`.
+ */
+function slowRegistry(rows: number, batchMs: number, commitMs = 0) {
   let left = rows;
   const sizes: number[] = [];
   const busy = (limit: number) => {
-    const until = performance.now() + batchMs;
-    while (performance.now() < until) { /* a slow DELETE */ }
+    holdThread(batchMs);
     const n = Math.min(limit, left);
     left -= n;
     sizes.push(limit);
@@ -20,7 +27,11 @@ function slowRegistry(rows: number, batchMs: number) {
   return {
     sizes,
     registry: {
-      groupTransaction: <T>(fn: () => T) => Promise.resolve(fn()),
+      groupTransaction: <T>(fn: () => T) => {
+        const result = fn();
+        holdThread(commitMs);
+        return Promise.resolve(result);
+      },
       sessions: { pruneEnded: (_before: number, limit: number) => busy(limit) },
       audit: { prune: () => 0 },
     } as unknown as Parameters<typeof createHistoryRetention>[0]['registry'],
@@ -43,6 +54,18 @@ describe('history retention pacing', () => {
     expect(pruningMs / wall).toBeLessThan(0.15);
     expect(turns).toBeGreaterThan(sizes.length * 2);
     // Over budget, the batches shrank to the smallest size.
+    expect(sizes.at(-1)).toBe(10);
+  });
+
+  it('counts the commit a batch rides in its cost: quick DELETEs with a slow commit stay small', async () => {
+    const { registry, sizes } = slowRegistry(100_000, 0, 8);
+    const retention = createHistoryRetention({ registry, log: silentLogger, retentionDays: 90, batchSize: 500 });
+    const started = performance.now();
+    const stopAfter = setTimeout(() => void retention.stop(), 800);
+    await retention.runOnce();
+    const wall = performance.now() - started;
+    clearTimeout(stopAfter);
+    expect((sizes.length * 8) / wall).toBeLessThan(0.15);
     expect(sizes.at(-1)).toBe(10);
   });
 
