@@ -33,14 +33,20 @@ export function stageActivation(
   const audit = { at: now, actor, action: 'activate', userId, deviceId };
   const device = registry.devices.get(userId, deviceId);
   if (device?.status === 'ACTIVE') return { device, changed: false }; // idempotent: a retry changes nothing
-  if (registry.devices.countActive(userId) >= maxDevicesPerUser) {
+  const active = registry.devices.countActive(userId);
+  if (active >= maxDevicesPerUser) {
     return refuse(deps, audit, errors.deviceLimitReached(maxDevicesPerUser));
   }
-  registry.devices.ensureUser(userId, now);
+  // A user with a device row exists already (rows reference it): only a first device creates one.
+  if (!device && active === 0) registry.devices.ensureUser(userId, now);
   if (device) registry.devices.activate({ userId, deviceId, now, by: actor });
   else registry.devices.insert({ userId, deviceId, now, by: actor });
   registry.audit.record({ ...audit, outcome: 'ok', detail: device ? 'reactivated' : 'created' });
-  return { device: registry.devices.get(userId, deviceId)!, changed: true };
+  // The row as just written (not read back): what activate and insert set, the rest as it was.
+  const written: Device = device
+    ? { ...device, status: 'ACTIVE', activatedAt: now, activatedBy: actor }
+    : { userId, deviceId, status: 'ACTIVE', createdAt: now, activatedAt: now, activatedBy: actor, deactivatedAt: null, deactivatedBy: null, deactivationReason: null };
+  return { device: written, changed: true };
 }
 
 /** The longest lifetimeS a connect may ask for: one year. */

@@ -19,6 +19,24 @@ describe('activateDevice', () => {
     expect(h.registry.audit.list({ action: 'activate' }, 10, null)).toHaveLength(1);
   });
 
+  it('answers with the device as stored, created or reactivated, for a new or known user', async () => {
+    const now = Date.now();
+    const cases: Array<[string, () => Promise<void>]> = [
+      ['new user', async () => {}],
+      ['user with an active device', async () => void (await seedDevice(h, 2, 1, []))],
+      ['user with only a deactivated device', async () => { await seedDevice(h, 3, 1, []); await h.gql(`mutation { deactivateDevice(userId: 3, deviceId: 1) }`); }],
+    ];
+    for (const [userId, [, setup]] of cases.map((c, k) => [k + 1, c] as const)) {
+      await setup();
+      const device = await h.service.activateDevice({ actor: 'admin', userId, deviceId: 9 });
+      expect(device).toEqual(h.registry.devices.get(userId, 9));
+      expect(device.activatedAt).toBeGreaterThanOrEqual(now);
+    }
+    await h.gql(`mutation { deactivateDevice(userId: 1, deviceId: 9, reason: "lost") }`);
+    expect(await h.service.activateDevice({ actor: 'admin', userId: 1, deviceId: 9 })).toEqual(h.registry.devices.get(1, 9));
+    expect(h.registry.devices.get(1, 9)).toMatchObject({ status: 'ACTIVE', deactivationReason: 'lost' });
+  });
+
   it('reactivates a deactivated device, keeping its history', async () => {
     await seedDevice(h, 1, 2, [testKey(1)]);
     await h.gql(`mutation { deactivateDevice(userId: 1, deviceId: 2, reason: "lost phone") }`);
