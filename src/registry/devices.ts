@@ -59,9 +59,12 @@ export function createDeviceStore(db: Db, changes: ChangeLog) {
     exists: (userId: number, deviceId: number): boolean => exists.get(userId, deviceId) !== undefined,
     listByUser: (userId: number): Device[] => byUser.all(userId),
     countActive: (userId: number): number => countActive.get(userId) ?? 0,
-    insert: (row: { userId: number; deviceId: number; now: number; by: string }): void => {
+    /** Inserts an ACTIVE device; returns the row as written (what the INSERT sets, no read back). */
+    insert: (row: { userId: number; deviceId: number; now: number; by: string }): Device => {
       insert.run(row);
       changes.append({ at: row.now, kind: 'DEVICE_ACTIVATED', userId: row.userId, deviceId: row.deviceId, actor: row.by, detail: CREATED });
+      const { userId, deviceId, now, by } = row;
+      return { userId, deviceId, status: 'ACTIVE', createdAt: now, activatedAt: now, activatedBy: by, deactivatedAt: null, deactivatedBy: null, deactivationReason: null };
     },
     /** Returns false when the device was not DEACTIVATED (someone else won the race). */
     activate: (row: { userId: number; deviceId: number; now: number; by: string }): boolean => {
@@ -85,3 +88,8 @@ export function createDeviceStore(db: Db, changes: ChangeLog) {
 }
 
 const CREATED = JSON.stringify({ created: true });
+
+/** The row `activate` leaves behind, from the one it changed (its UPDATE sets these three; the rest stays). */
+export function activatedRow(device: Device, now: number, by: string): Device {
+  return { ...device, status: 'ACTIVE', activatedAt: now, activatedBy: by };
+}

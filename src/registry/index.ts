@@ -37,7 +37,7 @@ export interface Registry {
   transaction<T>(fn: () => T): T;
   /**
    * Like transaction, but shares one commit with the other group transactions ready in this turn
-   * of the event loop, each in its own savepoint; resolves once committed (src/registry/group-commit.ts).
+   * of the event loop (a job that throws rolls back alone); resolves once committed (src/registry/group-commit.ts).
    */
   groupTransaction<T>(fn: () => T): Promise<T>;
   /**
@@ -166,6 +166,7 @@ export function openRegistry(options: RegistryOptions): Registry {
 }
 
 export type { Device, DeviceStatus } from './devices.js';
+export { activatedRow } from './devices.js';
 export type { Session, SessionStatus, SessionFilter, LivePeer, LiveActivity, HandshakeUpdate } from './sessions.js';
 export type { AuditEntry, AuditRow, AuditFilter } from './audit.js';
 export type { KeptPeer } from './ownership.js';

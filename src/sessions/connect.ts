@@ -1,5 +1,5 @@
 // Activate a device (creating user and device on first sight) and connect one of its keys.
-import type { Device, LivePeer, Session } from '../registry/index.js';
+import { activatedRow, type Device, type LivePeer, type Session } from '../registry/index.js';
 import { allowedIpsOf } from '../net.js';
 import type { PeerChange } from '../wireguard/interface.js';
 import { isPublicKey } from '../wireguard/keys.js';
@@ -39,13 +39,15 @@ export function stageActivation(
   }
   // A user with a device row exists already (rows reference it): only a first device creates one.
   if (!device && active === 0) registry.devices.ensureUser(userId, now);
-  if (device) registry.devices.activate({ userId, deviceId, now, by: actor });
-  else registry.devices.insert({ userId, deviceId, now, by: actor });
+  // The row as written, not read back (the store says what its statements set).
+  let written: Device;
+  if (device) {
+    registry.devices.activate({ userId, deviceId, now, by: actor });
+    written = activatedRow(device, now, actor);
+  } else {
+    written = registry.devices.insert({ userId, deviceId, now, by: actor });
+  }
   registry.audit.record({ ...audit, outcome: 'ok', detail: device ? 'reactivated' : 'created' });
-  // The row as just written (not read back): what activate and insert set, the rest as it was.
-  const written: Device = device
-    ? { ...device, status: 'ACTIVE', activatedAt: now, activatedBy: actor }
-    : { userId, deviceId, status: 'ACTIVE', createdAt: now, activatedAt: now, activatedBy: actor, deactivatedAt: null, deactivatedBy: null, deactivationReason: null };
   return { device: written, changed: true };
 }
 
