@@ -40,8 +40,9 @@ function readLimited(incoming: IncomingMessage, maxBytes: number): Promise<strin
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const detach = () => incoming.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
     const done = (result: string | null) => {
-      incoming.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      detach();
       resolve(result);
     };
     const onData = (chunk: Buffer) => {
@@ -55,7 +56,7 @@ function readLimited(incoming: IncomingMessage, maxBytes: number): Promise<strin
     };
     const onEnd = () => done(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
     const onError = (error: Error) => {
-      incoming.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      detach();
       reject(error);
     };
     // The client went away before the end: the same as a stream error to the caller.

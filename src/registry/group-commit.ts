@@ -2,8 +2,8 @@
 // else a revocation does in the registry. Under load, the transactions that become ready in the
 // same turn of the event loop run in ONE transaction; when one of them throws, the batch runs
 // again with each job in its own savepoint, so it rolls back alone and only its caller sees the
-// error. Callers still await a COMMITTED
-// result, so "intent durable before the command" holds exactly as with a transaction of its own.
+// error. Callers still await a COMMITTED result, so "intent durable before the command" holds
+// exactly as with a transaction of its own.
 import type { Statement } from 'better-sqlite3';
 import type { Journaled } from './address-pool.js';
 import type { Db } from './database.js';
