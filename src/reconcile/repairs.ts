@@ -10,7 +10,7 @@ import type { PeerSpec } from '../wireguard/interface.js';
 import type { PeerChanges } from '../wireguard/peer-changes.js';
 import { allowedIpsOf } from '../net.js';
 import type { ReconcilePlan } from './plan.js';
-import { recordHandshakesInSlices } from './slices.js';
+import { recordHandshakesInSlices, recordInSlices, yieldToLoop } from './slices.js';
 
 
 /** What a repair needs of a session: a live session as read by the pass, or its key's owner read again. */
@@ -74,25 +74,31 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
   if (removeKeys.length > 0) {
     try {
       await deps.peers.removePeers(removeKeys);
-      registry.transaction(() => {
-        const at = deps.now();
-        // A mutation may have finished some of them meanwhile: count and audit only what this pass moved.
-        const finished = plan.finishing.filter((s) => registry.sessions.markEnded([s.id], at) === 1);
+      const at = deps.now();
+      // A mutation may have finished some of them meanwhile: count and audit only what this pass moved.
+      await recordInSlices(registry, plan.finishing, (slice) => {
+        const finished = slice.filter((s) => registry.sessions.markEnded([s.id], at) === 1);
         for (const s of finished) audit(deps, 'finish-removal', s, 'ok');
-        counts.finishedIntents = finished.length;
-        registry.sessions.markEnded([...plan.idle, ...plan.expired].map((s) => s.id), at);
-        for (const id of endAudit) registry.audit.settle(id, 'ok');
-        counts.endedIdleSessions = plan.idle.length;
-        counts.endedExpiredSessions = plan.expired.length;
-        for (const key of plan.unknownKeys) {
+        counts.finishedIntents += finished.length;
+      });
+      // recordIntents wrote the expired sessions' audit rows first, then the idle ones'.
+      const ended = [...plan.expired, ...plan.idle].map((s, k) => ({ id: s.id, auditId: endAudit[k]! }));
+      await recordInSlices(registry, ended, (slice) => {
+        registry.sessions.markEnded(slice.map((s) => s.id), at);
+        for (const s of slice) registry.audit.settle(s.auditId, 'ok');
+      });
+      counts.endedIdleSessions = plan.idle.length;
+      counts.endedExpiredSessions = plan.expired.length;
+      await recordInSlices(registry, plan.unknownKeys, (slice) => {
+        for (const key of slice) {
           registry.audit.record({ at, ...unknownRemoval, outcome: 'ok', detail: JSON.stringify({ publicKey: key }) });
           registry.changes.append({ at, kind: 'PEER_REMOVED', actor: unknownRemoval.actor, detail: JSON.stringify({ publicKey: key }) });
           // A connect may have claimed this key after we read the registry: its peer must come back.
           const owner = registry.sessions.liveByKey(key);
           if (owner?.status === 'ACTIVE') reowned.push(owner);
         }
-        counts.removedUnknownPeers = plan.unknownKeys.length;
       });
+      counts.removedUnknownPeers = plan.unknownKeys.length;
       // Their peers are gone: so go their flows' conntrack entries, in the background.
       deps.conntrack?.forget(ending);
     } catch (error) {
@@ -101,10 +107,15 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
   }
 
   // As above: a disconnect that committed since the registry was read must not see its peer come back.
+  await yieldToLoop();
   const restore = [...plan.restore, ...reowned].filter((s) => isStillActive(registry, s));
   if (restore.length > 0) {
     try {
-      await deps.peers.addPeers(restore.map((s) => peerOf(deps, s)));
+      const specs = restore.map((s) => peerOf(deps, s));
+      // Reading the owners and keys above, then starting `wg set` (~10 ms from a process this size):
+      // two short waits for a request instead of one long one.
+      await yieldToLoop();
+      await deps.peers.addPeers(specs);
       // A disconnect may have ended a session while we put its peer back: take those out again
       // (and if the key now belongs to a newer session, give it that session's address).
       const stale: string[] = [];
@@ -118,8 +129,8 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
       });
       if (stale.length > 0) await deps.peers.removePeers(stale);
       if (readd.length > 0) await deps.peers.addPeers(readd.map((s) => peerOf(deps, s)));
-      registry.transaction(() => {
-        for (const s of restored) {
+      await recordInSlices(registry, restored, (slice) => {
+        for (const s of slice) {
           audit(deps, 'restore-peer', s, 'ok');
           registry.changes.append({ at: deps.now(), kind: 'PEER_RESTORED', userId: s.userId, deviceId: s.deviceId, sessionId: s.id, actor: RECONCILER_ACTOR });
         }

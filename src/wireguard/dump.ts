@@ -28,7 +28,7 @@ export function parseDump(text: string): InterfaceDump {
  * The same parse, yielding to the event loop every `linesPerSlice` lines: a full interface is
  * 65,000 lines (~80 ms of parsing here), and requests must not wait behind it.
  */
-export async function parseDumpYielding(text: string, linesPerSlice = 5000): Promise<InterfaceDump> {
+export async function parseDumpYielding(text: string, linesPerSlice = 2000): Promise<InterfaceDump> {
   const { dump, firstBreak } = parseHead(text);
   if (firstBreak === -1) return dump;
   let at = firstBreak + 1;

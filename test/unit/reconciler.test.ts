@@ -153,6 +153,34 @@ describe('reconciler: peers that must be there', () => {
   });
 });
 
+describe('reconciler: a pass with many repairs', () => {
+  it('records them in short transactions: requests are served between the slices, and every repair is recorded', async () => {
+    const n = 300; // over one slice of records in each direction
+    h = harness({ WGNODE_MAX_UNKNOWN_REMOVALS: String(n) });
+    await seedDevice(h, 1, 1, Array.from({ length: n }, (_, i) => testKey(i + 1)));
+    h.runner.peers.clear(); // every session's peer is missing...
+    for (let i = 0; i < n; i++) h.runner.peers.set(testKey(1000 + i), { allowedIps: '10.99.0.1/32', latestHandshake: 0, rxBytes: 0, txBytes: 0 }); // ...and strangers are there
+
+    // A turn of the event loop (what a request gets) sees how many of each repair are recorded.
+    const recorded = (action: string) => h.registry.audit.count({ action });
+    const seen: Array<[removed: number, restored: number]> = [];
+    let probing = true;
+    const probe = () => {
+      seen.push([recorded('remove-unknown-peer'), recorded('restore-peer')]);
+      if (probing) setImmediate(probe);
+    };
+    setImmediate(probe);
+    const report = await h.agent.reconciler.runOnce();
+    probing = false;
+
+    expect(report).toMatchObject({ ok: true, removedUnknownPeers: n, restoredPeers: n });
+    expect([recorded('remove-unknown-peer'), recorded('restore-peer')]).toEqual([n, n]);
+    // Some turn of the loop came between the first slice of each and the last.
+    expect(seen.some(([removed]) => removed > 0 && removed < n)).toBe(true);
+    expect(seen.some(([, restored]) => restored > 0 && restored < n)).toBe(true);
+  });
+});
+
 describe('reconciler: handshakes and idle sessions', () => {
   const SESSION = `query ($id: ID!) { session(id: $id) { online lastHandshakeAt rxBytes txBytes } }`;
 
