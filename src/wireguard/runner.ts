@@ -12,7 +12,7 @@ export interface CommandRunner {
 }
 
 /** Base of the typed command errors; `command` is for logs only, never for API callers. */
-class CommandError extends Error {
+export class CommandError extends Error {
   override name = 'CommandError';
   constructor(
     message: string,

@@ -1,15 +1,25 @@
-// The execa runner against real programs: typed errors for each way a command can fail.
-import { describe, expect, it } from 'vitest';
+// The command runners against real programs: typed errors for each way a command can fail, the
+// same from execa in this process as through the command helper (the agent's runner).
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createHelperRunner } from '../../src/wireguard/helper-runner.js';
 import {
+  CommandError,
   CommandFailedError,
   CommandNotFoundError,
   CommandTimeoutError,
   createExecaRunner,
+  type CommandRunner,
 } from '../../src/wireguard/runner.js';
 
-const runner = createExecaRunner({ timeoutMs: 300 });
+const helperRunner = createHelperRunner({ timeoutMs: 300 });
+afterAll(() => helperRunner.close());
 
-describe('createExecaRunner', () => {
+describe.each([
+  ['createExecaRunner', createExecaRunner({ timeoutMs: 300 })],
+  ['createHelperRunner', helperRunner],
+] as Array<[string, CommandRunner]>)('%s', (_, runner) => {
   it('returns stdout without the final newline and passes input on stdin', async () => {
     expect(await runner.run('cat', [], { input: 'secret on stdin\n' })).toEqual({ stdout: 'secret on stdin' });
   });
@@ -31,5 +41,41 @@ describe('createExecaRunner', () => {
 
   it('kills a command that outlives the timeout and reports CommandTimeoutError', async () => {
     await expect(runner.run('sleep', ['5'])).rejects.toBeInstanceOf(CommandTimeoutError);
+  });
+});
+
+describe('createHelperRunner', () => {
+  it('starts the commands from the helper, not from this process', async () => {
+    const parent = Number((await helperRunner.run('sh', ['-c', 'echo $PPID'])).stdout);
+    expect(parent).not.toBe(process.pid);
+    expect(parent).toBeGreaterThan(0);
+  });
+
+  it('fails the commands a dead helper held, and starts a new one for the next', async () => {
+    const runner = createHelperRunner({ timeoutMs: 5_000 });
+    try {
+      const helperPid = Number((await runner.run('sh', ['-c', 'echo $PPID'])).stdout);
+      const held = runner.run('sleep', ['3']);
+      process.kill(helperPid, 'SIGKILL');
+      const error = await held.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CommandError);
+      expect(String(error)).toMatch(/command helper exited/);
+      const next = Number((await runner.run('sh', ['-c', 'echo $PPID'])).stdout);
+      expect(next).not.toBe(helperPid);
+    } finally {
+      runner.close();
+    }
+  });
+
+  it('carries a large output whole (a full interface dump is ~8 MB)', async () => {
+    const { stdout } = await helperRunner.run('head', ['-c', String(8 * 2 ** 20), '/dev/zero']);
+    expect(stdout.length).toBe(8 * 2 ** 20);
+  });
+
+  it('lets its process exit once no command is in flight', async () => {
+    const script = `import { createHelperRunner } from ${JSON.stringify(new URL('../../src/wireguard/helper-runner.ts', import.meta.url).href)};
+      const { stdout } = await createHelperRunner({ timeoutMs: 2000 }).run('echo', ['ran']); console.log(stdout);`;
+    const run = promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 15_000 });
+    await expect(run).resolves.toMatchObject({ stdout: 'ran\n' });
   });
 });
