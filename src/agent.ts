@@ -38,7 +38,7 @@ import { createPeerCoalescer } from './wireguard/coalescer.js';
 import { createSetPeers, createWireGuardInterface } from './wireguard/interface.js';
 import { createConntrackFlusher } from './wireguard/conntrack.js';
 import { createHelperRunner } from './wireguard/helper-runner.js';
-import type { CommandRunner } from './wireguard/runner.js';
+import { createExecaRunner, type CommandRunner } from './wireguard/runner.js';
 
 export interface AgentOverrides {
   log?: Logger;
@@ -86,12 +86,15 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     draining: () => readDrainState(registry) !== null,
     feed: { latestSeq: () => registry.changes.latestSeq(), streams: () => changeStreams?.count() ?? 0 },
   });
-  // Commands start in a small helper process: spawning from the agent held its event loop 3-18 ms a call.
+  // Changes (`wg set`, conntrack) start in a small helper process: spawning from the agent held its
+  // event loop 3-18 ms a call, hundreds of calls in a mass revocation. The interface's reads (the
+  // dump, once a pass) start here: an ~8 MB dump reached the agent ~0.5 s later through the helper.
   const helperRunner = overrides.runner ? null : createHelperRunner({ timeoutMs: config.commandTimeoutMs });
   const rawRunner = overrides.runner ?? helperRunner!;
   const runner = instrumentRunner(rawRunner, metrics);
   const interfaceOptions = { runner, name: config.interfaceName, wgBin: config.wgBin, ipBin: config.ipBin, netns: config.netns };
-  const wireguard = createWireGuardInterface(interfaceOptions);
+  const readRunner = overrides.runner ? runner : instrumentRunner(createExecaRunner({ timeoutMs: config.commandTimeoutMs }), metrics);
+  const wireguard = createWireGuardInterface({ ...interfaceOptions, runner: readRunner });
   // Every peer change (use cases, reconciler) goes through one coalescer: concurrent changes share `wg set` calls.
   const peers = createPeerCoalescer(createSetPeers(interfaceOptions));
   // Seals the preshared keys the registry stores (created 0600 beside the database on first start).
@@ -199,6 +202,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
   async function start(options: StartOptions = {}): Promise<Listening> {
     if (stopping) throw new Error('this agent was stopped; compose a new one');
     try {
+      helperRunner?.prepare();
       if (options.reconcile !== false) {
         // The first reconcile pass runs before we serve: revocations a crash left half done are
         // finished first, and the interface's key is known. Then one pass every interval.

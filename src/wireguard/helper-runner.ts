@@ -19,6 +19,8 @@ interface Pending {
 }
 
 export interface HelperRunner extends CommandRunner {
+  /** Starts the helper ahead of the first command (a Node process takes ~175 ms to be ready here). */
+  prepare(): void;
   /** Ends the helper; commands still in flight fail. A later run starts a new one. */
   close(): void;
 }
@@ -79,6 +81,11 @@ export function createHelperRunner(options: { timeoutMs: number }): HelperRunner
           if (error) settle(id, (p) => p.reject(new CommandError(`could not reach the command helper: ${error.message}`, command())));
         });
       });
+    },
+    prepare() {
+      if (helper) return;
+      helper = start();
+      hold(helper, false);
     },
     close() {
       const child = helper;

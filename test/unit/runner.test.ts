@@ -72,10 +72,32 @@ describe('createHelperRunner', () => {
     expect(stdout.length).toBe(8 * 2 ** 20);
   });
 
-  it('lets its process exit once no command is in flight', async () => {
+  it.each([
+    ['once no command is in flight', `const { stdout } = await runner.run('echo', ['ran']); console.log(stdout);`],
+    ['when it was only prepared', `runner.prepare(); console.log('ran');`],
+  ])('lets its process exit %s', async (_, body) => {
     const script = `import { createHelperRunner } from ${JSON.stringify(new URL('../../src/wireguard/helper-runner.ts', import.meta.url).href)};
-      const { stdout } = await createHelperRunner({ timeoutMs: 2000 }).run('echo', ['ran']); console.log(stdout);`;
+      const runner = createHelperRunner({ timeoutMs: 2000 }); ${body}`;
     const run = promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 15_000 });
     await expect(run).resolves.toMatchObject({ stdout: 'ran\n' });
+  });
+
+  it('starts the helper on prepare(), and the first command runs on it', async () => {
+    // This process's children but `ps` itself (the vitest worker may have others: compare before and after).
+    const children = async () => {
+      const { stdout } = await promisify(execFile)('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)]).catch(() => ({ stdout: '' }));
+      return stdout.split('\n').map((line) => line.trim().split(/\s+/)).filter(([pid, comm]) => pid && comm !== 'ps').map(([pid]) => Number(pid));
+    };
+    const runner = createHelperRunner({ timeoutMs: 2_000 });
+    try {
+      const before = await children();
+      runner.prepare();
+      runner.prepare(); // a helper is running: nothing to do
+      const started = (await children()).filter((pid) => !before.includes(pid));
+      expect(started).toHaveLength(1);
+      expect(Number((await runner.run('sh', ['-c', 'echo $PPID'])).stdout)).toBe(started[0]);
+    } finally {
+      runner.close();
+    }
   });
 });
