@@ -1,4 +1,4 @@
-// The command helper: a small, long-lived process that starts the agent's commands for it
+// The command helper: a small, long-lived process that starts commands for the agent
 // (src/wireguard/helper-runner.ts). Starting a process holds its caller's event loop 3-5 ms (execa,
 // then fork and exec), up to ~18 ms from an agent holding a full interface: ~0.8 s of a 10,000-device
 // revocation. Here that cost lands on this process's loop, not on the requests'. The commands run

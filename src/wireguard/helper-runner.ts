@@ -1,8 +1,8 @@
-// The agent's command runner: argv goes over IPC to the command helper (command-helper.ts), which
-// starts the process, and stdout or a typed error comes back. Starting a process then costs the
-// agent's event loop a message (~0.1 ms), not 3-18 ms. The helper is started on first use, again
-// after it died (the commands it held fail, as a failed command would), and lets the agent exit
-// while no command is in flight.
+// The runner of the agent's changes (`wg set`, conntrack): argv goes over IPC to the command helper
+// (command-helper.ts), which starts the process, and stdout or a typed error comes back. Starting a
+// process then costs the agent's event loop a message (~0.1 ms), not 3-18 ms. The helper is started
+// by prepare() (the agent's start) or on first use, again after it died (the commands it held fail,
+// as a failed command would), and lets the agent exit while no command is in flight.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { HelperReply, HelperRequest, WireError } from './helper-protocol.js';
