@@ -53,9 +53,9 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
   const { registry } = deps;
   const unknownRemoval = deps.unknownRemoval ?? { actor: RECONCILER_ACTOR, action: 'remove-unknown-peer' };
   let failure: unknown = null;
-  let endAudit: number[] = [];
+  let endIntents: EndIntent[] = [];
   try {
-    endAudit = recordIntents(deps, plan);
+    endIntents = recordIntents(deps, plan);
   } catch (error) {
     // No intent, no command: idle and expired sessions wait for the next pass; the other repairs go ahead.
     plan.idle = [];
@@ -81,9 +81,7 @@ export async function applyPlan(deps: RepairDeps, plan: ReconcilePlan, counts: R
         for (const s of finished) audit(deps, 'finish-removal', s, 'ok');
         counts.finishedIntents += finished.length;
       });
-      // recordIntents wrote the expired sessions' audit rows first, then the idle ones'.
-      const ended = [...plan.expired, ...plan.idle].map((s, k) => ({ id: s.id, auditId: endAudit[k]! }));
-      await recordInSlices(registry, ended, (slice) => {
+      await recordInSlices(registry, endIntents, (slice) => {
         registry.sessions.markEnded(slice.map((s) => s.id), at);
         for (const s of slice) registry.audit.settle(s.auditId, 'ok');
       });
@@ -171,8 +169,14 @@ function peerOf(deps: RepairDeps, session: SessionRef): PeerSpec {
   return peer;
 }
 
+/** An idle or expired session this pass moved to ENDING, and its pending audit row. */
+interface EndIntent {
+  id: number;
+  auditId: number;
+}
+
 /** One transaction before any command: idle and expired sessions → ENDING with a pending audit row (handshakes are written apart, last). */
-function recordIntents(deps: RepairDeps, plan: ReconcilePlan): number[] {
+function recordIntents(deps: RepairDeps, plan: ReconcilePlan): EndIntent[] {
   const { registry } = deps;
   return registry.transaction(() => {
     const idleReason = `idle for more than ${deps.idleTimeoutS} s`;
@@ -182,8 +186,8 @@ function recordIntents(deps: RepairDeps, plan: ReconcilePlan): number[] {
     plan.expired = plan.expired.filter((s) => expired.has(s.id));
     plan.idle = plan.idle.filter((s) => idle.has(s.id));
     return [
-      ...plan.expired.map((s) => audit(deps, 'end-expired', s, 'pending', 'expired')),
-      ...plan.idle.map((s) => audit(deps, 'end-idle', s, 'pending', idleReason)),
+      ...plan.expired.map((s) => ({ id: s.id, auditId: audit(deps, 'end-expired', s, 'pending', 'expired') })),
+      ...plan.idle.map((s) => ({ id: s.id, auditId: audit(deps, 'end-idle', s, 'pending', idleReason) })),
     ];
   });
 }
