@@ -3,8 +3,8 @@
 // then fork and exec), up to ~18 ms from an agent holding a full interface: ~0.8 s of a 10,000-device
 // revocation. Here that cost lands on this process's loop, not on the requests'. The commands run
 // exactly as in the agent: through the execa runner, argv arrays, never a shell.
-import { CommandFailedError, CommandNotFoundError, CommandTimeoutError, createExecaRunner } from './runner.js';
-import type { HelperReply, HelperRequest, WireError } from './helper-protocol.js';
+import { toWire, type HelperReply, type HelperRequest } from './helper-protocol.js';
+import { createExecaRunner } from './runner.js';
 
 const send = (reply: HelperReply) => process.send?.(reply);
 
@@ -17,12 +17,3 @@ process.on('message', (request: HelperRequest) => {
 });
 // The agent is gone (exited, killed): so is the reason to be here.
 process.on('disconnect', () => process.exit(0));
-
-function toWire(error: unknown): WireError {
-  const { message, command } = error as { message?: string; command?: string };
-  const base = { message: String(message ?? error), command: command ?? '' };
-  if (error instanceof CommandNotFoundError) return { kind: 'not-found', ...base };
-  if (error instanceof CommandTimeoutError) return { kind: 'timeout', ...base };
-  if (error instanceof CommandFailedError) return { kind: 'failed', ...base, exitCode: error.exitCode, stderr: error.stderr };
-  return { kind: 'other', ...base };
-}

@@ -5,8 +5,8 @@
 // as a failed command would), and lets the agent exit while no command is in flight.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { HelperReply, HelperRequest, WireError } from './helper-protocol.js';
-import { CommandError, CommandFailedError, CommandNotFoundError, CommandTimeoutError, type CommandRunner } from './runner.js';
+import { fromWire, type HelperReply, type HelperRequest } from './helper-protocol.js';
+import { CommandError, CommandTimeoutError, type CommandRunner } from './runner.js';
 
 // The helper enforces each command's timeout; this is for a helper that stopped answering at all.
 const HELPER_GRACE_MS = 2_000;
@@ -103,18 +103,5 @@ function hold(child: ChildProcess, held: boolean): void {
   } else {
     child.unref();
     child.channel?.unref();
-  }
-}
-
-function fromWire(error: WireError): CommandError {
-  switch (error.kind) {
-    case 'not-found':
-      return new CommandNotFoundError(error.message, error.command);
-    case 'timeout':
-      return new CommandTimeoutError(error.message, error.command);
-    case 'failed':
-      return new CommandFailedError(error.message, error.command, error.exitCode, error.stderr ?? '');
-    default:
-      return new CommandError(error.message, error.command);
   }
 }
