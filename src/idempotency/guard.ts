@@ -1,6 +1,7 @@
 // Idempotency-Key on mutations (draft-ietf-httpapi-idempotency-key-header): the first answer to a
 // key is stored in the registry and replayed to every repeat. A key belongs to one principal; it
 // is 'running' in the registry before its mutation executes, so a concurrent repeat gets 409.
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { IdempotencyRecord, Registry } from '../registry/index.js';
@@ -111,7 +112,7 @@ export function createIdempotencyGuard(options: IdempotencyOptions) {
       const deleted = registry.transaction(() => store.pruneUpTo(now() - ttlMs, PRUNE_BATCH));
       total += deleted;
       if (deleted < PRUNE_BATCH) return total;
-      await new Promise((resolve) => setImmediate(resolve));
+      await yieldToLoop();
     }
   }
 

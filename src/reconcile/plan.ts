@@ -1,5 +1,6 @@
 // The pure half of a reconcile pass: given what the interface holds (the dump) and what the
 // registry holds (live sessions), decide every repair. No I/O, so every direction is unit-testable.
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { allowedIpsOf, canonicalAllowedIp } from '../net.js';
 import type { HandshakeUpdate, LiveActivity } from '../registry/index.js';
 import type { PeerState } from '../wireguard/dump.js';
@@ -54,7 +55,7 @@ export async function planReconcileYielding(peers: readonly PeerState[], live: r
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await yieldToLoop();
   }
 }
 

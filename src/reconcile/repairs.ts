@@ -1,6 +1,7 @@
 // The effectful half of a pass: carry out a plan against the interface and the registry. The
 // registry changes that are intents (idle sessions → ENDING) commit BEFORE any command; a
 // repair is audited (actor `reconciler`) only once its command succeeded.
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { RECONCILER_ACTOR } from '../actors.js';
 import type { LiveActivity, Registry } from '../registry/index.js';
 import type { ConntrackFlusher } from '../wireguard/conntrack.js';
@@ -10,7 +11,7 @@ import type { PeerSpec } from '../wireguard/interface.js';
 import type { PeerChanges } from '../wireguard/peer-changes.js';
 import { allowedIpsOf } from '../net.js';
 import type { ReconcilePlan } from './plan.js';
-import { recordHandshakesInSlices, recordInSlices, yieldToLoop } from './slices.js';
+import { recordHandshakesInSlices, recordInSlices } from './slices.js';
 
 
 /** What a repair needs of a session: a live session as read by the pass, or its key's owner read again. */

@@ -1,6 +1,7 @@
 // A reconcile pass over a full interface touches 65,000 rows; done in one go it blocks the event
 // loop for most of a second and every request waits. These helpers do the same work in slices
 // and yield between them (setImmediate: pending I/O, i.e. requests, runs first).
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { HandshakeUpdate, LiveActivity, Registry } from '../registry/index.js';
 
 // ~3-5 ms of work a slice on this machine (docs/performance.md, row 6): a request waits at most that.
@@ -8,8 +9,6 @@ const ROWS_PER_SLICE = 1000;
 
 // A repair's records (an audit row and a feed row, a lookup) cost ~20-30 µs: 250 are ~5-8 ms.
 const RECORDS_PER_SLICE = 250;
-
-export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Every live session, read in keyset pages by address with a yield between pages. */
 export async function readLiveActivity(registry: Registry, pageSize = ROWS_PER_SLICE): Promise<LiveActivity[]> {

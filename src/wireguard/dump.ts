@@ -1,6 +1,7 @@
 // Parser for `wg show IFACE dump`. The first line is the interface: private key, public key,
 // listen port, fwmark. The private key is dropped here, on the spot: nothing above ever sees it.
 // Peer lines carry the peer's preshared key in their second field: dropped here too, for the same reason.
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
 export interface PeerState {
   publicKey: string;
@@ -39,7 +40,7 @@ export async function parseDumpYielding(text: string, linesPerSlice = 2000): Pro
       pushPeer(dump, text.slice(at, stop));
       at = stop + 1;
     }
-    if (at < text.length) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (at < text.length) await yieldToLoop();
   }
   return dump;
 }
