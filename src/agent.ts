@@ -37,8 +37,8 @@ import { VERSION } from './version.js';
 import { createPeerCoalescer } from './wireguard/coalescer.js';
 import { createSetPeers, createWireGuardInterface } from './wireguard/interface.js';
 import { createConntrackFlusher } from './wireguard/conntrack.js';
-import { createHelperRunner } from './wireguard/helper-runner.js';
-import { createExecaRunner, type CommandRunner } from './wireguard/runner.js';
+import { createAgentRunners } from './wireguard/agent-runners.js';
+import type { CommandRunner } from './wireguard/runner.js';
 
 export interface AgentOverrides {
   log?: Logger;
@@ -86,14 +86,10 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     draining: () => readDrainState(registry) !== null,
     feed: { latestSeq: () => registry.changes.latestSeq(), streams: () => changeStreams?.count() ?? 0 },
   });
-  // Changes (`wg set`, conntrack) start in a small helper process: spawning from the agent held its
-  // event loop 3-18 ms a call, hundreds of calls in a mass revocation. The interface's reads (the
-  // dump, once a pass) start here: an ~8 MB dump reached the agent ~0.5 s later through the helper.
-  const helperRunner = overrides.runner ? null : createHelperRunner({ timeoutMs: config.commandTimeoutMs });
-  const rawRunner = overrides.runner ?? helperRunner!;
-  const runner = instrumentRunner(rawRunner, metrics);
+  const runners = createAgentRunners({ timeoutMs: config.commandTimeoutMs, injected: overrides.runner });
+  const runner = instrumentRunner(runners.changes, metrics);
   const interfaceOptions = { runner, name: config.interfaceName, wgBin: config.wgBin, ipBin: config.ipBin, netns: config.netns };
-  const readRunner = overrides.runner ? runner : instrumentRunner(createExecaRunner({ timeoutMs: config.commandTimeoutMs }), metrics);
+  const readRunner = runners.reads === runners.changes ? runner : instrumentRunner(runners.reads, metrics);
   const wireguard = createWireGuardInterface({ ...interfaceOptions, runner: readRunner });
   // Every peer change (use cases, reconciler) goes through one coalescer: concurrent changes share `wg set` calls.
   const peers = createPeerCoalescer(createSetPeers(interfaceOptions));
@@ -102,7 +98,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
   // NAT nodes: revoked addresses' conntrack entries go with their peers. Not through the
   // instrumented runner: conntrack exits 1 when nothing matched, which is no failure (own metric).
   const conntrack = config.conntrack
-    ? createConntrackFlusher({ runner: rawRunner, bin: config.conntrackBin, ipBin: config.ipBin, netns: config.netns, log, onOutcome: (o) => metrics.observeConntrack(o) })
+    ? createConntrackFlusher({ runner: runners.changes, bin: config.conntrackBin, ipBin: config.ipBin, netns: config.netns, log, onOutcome: (o) => metrics.observeConntrack(o) })
     : undefined;
   const useCaseDeps = {
     registry,
@@ -202,7 +198,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
   async function start(options: StartOptions = {}): Promise<Listening> {
     if (stopping) throw new Error('this agent was stopped; compose a new one');
     try {
-      helperRunner?.prepare();
+      runners.helper?.prepare();
       if (options.reconcile !== false) {
         // The first reconcile pass runs before we serve: revocations a crash left half done are
         // finished first, and the interface's key is known. Then one pass every interval.
@@ -241,7 +237,7 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
     // Peer changes already queued still go out: their intents are in the registry either way.
     await peers.idle();
     await conntrack?.idle();
-    helperRunner?.close();
+    runners.helper?.close();
     checkpointer?.stop();
     // The next start (or a backup copy of the file) finds everything in the database file itself.
     if (config.dbPath !== ':memory:') {
