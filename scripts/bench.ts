@@ -12,6 +12,7 @@ import { parseOptions } from './bench/options.js';
 import { measureReconcile } from './bench/reconcile.js';
 import { measureRegistryScale } from './bench/registry-scale.js';
 import { measureRevocation } from './bench/revoke.js';
+import { boundsOf, formatBounds } from '../src/testbed/bench-bounds.js';
 import { formatTable, rowsWithProblems, skipped, type Row } from '../src/testbed/bench-table.js';
 import { privilegeProblem, startHostInterface } from '../src/testbed/index.js';
 
@@ -35,7 +36,7 @@ async function main(): Promise<number> {
   try {
     if (wanted('http')) await attempt(['1', '2', '2b', '2c', '2d'], 'HTTP floor and the mutations\' throughput', () => measureHttp(dir, sizes.http));
     if (wanted('registry')) await attempt(['5'], 'registry scale', () => measureRegistryScale(dir, sizes.registry));
-    if (wanted('durability')) await attempt(['7', '7b'], 'durability: synchronous FULL vs NORMAL', () => measureDurability(dir, sizes.durability));
+    if (wanted('durability')) await attempt(['7', '7b', '7c', '7d'], 'durability, and the registry alone in rows 3 and 3b\'s shapes', () => measureDurability(dir, sizes.durability, sizes.revoke));
     const problem = privilegeProblem();
     // Without root the fan-out runs on the no-op command runner, and says so.
     if (wanted('fleet')) await attempt(['8', '9'], 'fleet: fan-out and change feed latency', () => measureFleet(dir, sizes.fleet, problem));
@@ -64,10 +65,12 @@ async function main(): Promise<number> {
 
   rows.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
   const machine = `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}, Node ${process.version}`;
+  const bounds = boundsOf(rows, sizes.revoke);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ machine, quick: options.quick, sizes, rows }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ machine, quick: options.quick, sizes, rows, bounds }, null, 2)}\n`);
   } else {
-    process.stdout.write(`wgnode benchmark${options.quick ? ' (--quick: tiny sizes, figures not meaningful)' : ''}\n${machine}\n\n${formatTable(rows)}\n`);
+    const boundsText = bounds.length > 0 ? `\n${formatBounds(bounds)}` : '';
+    process.stdout.write(`wgnode benchmark${options.quick ? ' (--quick: tiny sizes, figures not meaningful)' : ''}\n${machine}\n\n${formatTable(rows)}\n${boundsText}`);
   }
   // Speed is reported (met / NO); anything wrong beside speed fails the run.
   const failing = rowsWithProblems(rows);

@@ -4,6 +4,9 @@
 // fsynced before a revocation is answered). The peer removal is a no-op, so the figures are the
 // registry's share of a revocation: c=1 shows one fsync per request, c=64 how group commit
 // spreads one fsync over a batch.
+// Rows 7c and 7d: the same registry alone (FULL) in the shapes of rows 3 and 3b (their registry
+// size, count and concurrency): what rows 3 and 3b cost before any HTTP, GraphQL or `wg`, so the
+// run can say how low those rows could go at all (scripts/bench.ts, "bounds").
 import { join } from 'node:path';
 import { silentLogger } from '../../src/logger.js';
 import type { SyncMode } from '../../src/registry/database.js';
@@ -12,7 +15,8 @@ import { createSessionService } from '../../src/sessions/index.js';
 import { addressOf, POOL } from './agent-env.js';
 import { percentile } from './load.js';
 import { randomKey, seedRegistry } from './seed.js';
-import { ms, n0, type Row } from '../../src/testbed/bench-table.js';
+import { ms, n0, n2, type Row } from '../../src/testbed/bench-table.js';
+import type { Sizes } from './options.js';
 
 export interface DurabilitySizes {
   /** Revocations per mode and concurrency. */
@@ -25,12 +29,13 @@ interface Figures {
   p99Ms: number;
 }
 
-export async function measureDurability(dir: string, sizes: DurabilitySizes): Promise<Row[]> {
+export async function measureDurability(dir: string, sizes: DurabilitySizes, shape: Sizes['revoke']): Promise<Row[]> {
   const rows: Row[] = [];
   const results = new Map<string, Figures>();
   for (const mode of ['NORMAL', 'FULL'] as const) {
     for (const concurrency of [1, 64]) {
-      results.set(`${mode}/${concurrency}`, await revokeAll(join(dir, `durability-${mode}-${concurrency}.db`), mode, concurrency, sizes.requests));
+      const path = join(dir, `durability-${mode}-${concurrency}.db`);
+      results.set(`${mode}/${concurrency}`, await revokeAll(path, { synchronous: mode, concurrency, requests: sizes.requests, devices: sizes.requests }));
     }
   }
   for (const concurrency of [1, 64]) {
@@ -43,35 +48,77 @@ export async function measureDurability(dir: string, sizes: DurabilitySizes): Pr
       result: `FULL ${line(full)}; NORMAL ${line(normal)}`,
       ratio: `FULL/NORMAL p50 ${(full.p50Ms / Math.max(normal.p50Ms, 0.001)).toFixed(1)} ×, throughput ${(full.perSecond / normal.perSecond).toFixed(2)} ×`,
       met: null,
+      figures: { fullPerSecond: full.perSecond },
     });
   }
+  const singles = await revokeAll(join(dir, 'registry-row3.db'), { synchronous: 'FULL', concurrency: shape.connections, requests: shape.requests, devices: shape.peers });
+  const singlesSeconds = shape.requests / singles.perSecond;
+  rows.push({
+    id: '7c',
+    scenario: `registry only, row 3's shape: ${n0(shape.requests)} deactivateDevice at c=${shape.connections} on ${n0(shape.peers)} live sessions (FULL, group commit, no-op removal)`,
+    result: `${n2(singlesSeconds)} s, ${n0(singles.perSecond)}/s, p50 ${ms(singles.p50Ms)}, p99 ${ms(singles.p99Ms)}`,
+    met: null,
+    figures: { seconds: singlesSeconds },
+  });
+  const bulkSeconds = await revokeInBulk(join(dir, 'registry-row3b.db'), shape.bulkItems, shape.peers);
+  rows.push({
+    id: '7d',
+    scenario: `registry only, row 3b's shape: one deactivateDevices of ${n0(shape.bulkItems)} items on ${n0(shape.peers)} live sessions (FULL, no-op removal)`,
+    result: `${n2(bulkSeconds)} s, ${n0((bulkSeconds * 1e6) / shape.bulkItems)} µs an item`,
+    met: null,
+    figures: { seconds: bulkSeconds },
+  });
   return rows;
 }
 
-async function revokeAll(path: string, synchronous: SyncMode, concurrency: number, requests: number): Promise<Figures> {
-  seedRegistry({ path, firstUser: 1, devices: requests, keyOf: () => randomKey(), addressOf });
+const noRemoval = { addPeers: () => Promise.resolve(), removePeers: () => Promise.resolve(), changePeers: () => Promise.resolve() };
+
+/** A registry file of `devices` users with one live session each, opened as the agent opens it. */
+function openSeeded(path: string, devices: number, synchronous: SyncMode) {
+  seedRegistry({ path, firstUser: 1, devices, keyOf: () => randomKey(), addressOf });
   const registry = openRegistry({ path, pool: POOL, interfaceAddress: POOL.first, synchronous });
   const checkpointer = registry.startWalCheckpointer({ log: silentLogger });
-  const service = createSessionService({
-    registry,
-    peers: { addPeers: () => Promise.resolve(), removePeers: () => Promise.resolve(), changePeers: () => Promise.resolve() },
-    log: silentLogger,
-    maxDevicesPerUser: 5,
-  });
+  const service = createSessionService({ registry, peers: noRemoval, log: silentLogger, maxDevicesPerUser: 5 });
+  const close = () => {
+    checkpointer?.stop();
+    registry.close();
+  };
+  return { service, close };
+}
+
+/** One bulk deactivation of users 1..items, timed from the call to its answer (seconds). */
+async function revokeInBulk(path: string, items: number, devices: number): Promise<number> {
+  const { service, close } = openSeeded(path, devices, 'FULL');
+  try {
+    const started = performance.now();
+    const outcomes = await service.deactivateDevices({ actor: 'bench', items: Array.from({ length: items }, (_, i) => ({ userId: i + 1, deviceId: 1 })) });
+    const seconds = (performance.now() - started) / 1000;
+    const failed = outcomes.filter((o) => !o.ok).length;
+    if (failed > 0) throw new Error(`${failed} of the bulk's ${items} items failed`);
+    return seconds;
+  } finally {
+    close();
+  }
+}
+
+async function revokeAll(path: string, run: { synchronous: SyncMode; concurrency: number; requests: number; devices: number }): Promise<Figures> {
+  const { service, close } = openSeeded(path, run.devices, run.synchronous);
   const latencies: number[] = [];
   let next = 1;
   const worker = async () => {
-    while (next <= requests) {
+    while (next <= run.requests) {
       const userId = next++;
       const started = performance.now();
       await service.deactivateDevice({ actor: 'bench', userId, deviceId: 1 });
       latencies.push(performance.now() - started);
     }
   };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  checkpointer?.stop();
-  registry.close();
-  return { perSecond: requests / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  try {
+    const started = performance.now();
+    await Promise.all(Array.from({ length: run.concurrency }, worker));
+    const seconds = (performance.now() - started) / 1000;
+    return { perSecond: run.requests / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  } finally {
+    close();
+  }
 }

@@ -63,6 +63,7 @@ export async function measureHttp(dir: string, sizes: Sizes['http']): Promise<Ro
       scenario: `HTTP floor: bare Hono, fixed JSON, c=${connections} (best of a run before and after rows 2-2d)`,
       result: `${n0(floor.perSecond)} req/s, p50 ${ms(floor.p50Ms)}, p99 ${ms(floor.p99Ms)}; server CPU ${n0(floor.cpuUsPerRequest)} µs/request`,
       problems: unexpectedProblems(floor.unexpected),
+      figures: { perSecond: floor.perSecond },
     },
   ];
   for (const { mutation, load } of measured) {

@@ -11,6 +11,8 @@ export interface Row {
   /** true met, false missed, null: no target or skipped. */
   met?: boolean | null;
   note?: string;
+  /** Figures other rows' bounds are computed from (scripts/bench.ts), e.g. { perSecond: 17000 }. */
+  figures?: Record<string, number>;
   /**
    * What went wrong beside speed: peers left on the interface, unexpected statuses or GraphQL
    * errors, a reconcile report other than the one expected. Any problem makes the run fail.

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { privilegeProblem } from '../../src/testbed/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const ROWS = ['1', '2', '2b', '2c', '2d', '3', '3b', '4', '5', '6', '7', '7b', '8', '9'];
+const ROWS = ['1', '2', '2b', '2c', '2d', '3', '3b', '4', '5', '6', '7', '7b', '7c', '7d', '8', '9'];
 const problem = privilegeProblem();
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
 
@@ -26,6 +26,9 @@ describe('npm run bench -- --quick', () => {
     expect(result.stdout).not.toMatch(/\| failed \|/);
     if (problem === null) expect(result.stdout).not.toMatch(/skipped:/);
     else expect(result.stdout).toMatch(/skipped: /);
+    // The bounds computed from the floor and the registry alone, one line for each target they bound.
+    expect(result.stdout).toMatch(/^Bounds from this run/m);
+    expect(result.stdout.match(/^- rows? (2, 2b|3|3b): /gm)).toHaveLength(3);
     // Every measured row carries figures.
     for (const line of result.stdout.split('\n').filter((l) => /^\| \d/.test(l) && !l.includes('skipped'))) {
       expect(line).toMatch(/\d+(\.\d+)? (ms|s|req\/s)/);

@@ -1,0 +1,55 @@
+// How fast rows 2, 2b, 3 and 3b could be at all, from parts measured in the same run: a request
+// costs at least the floor's request (row 1) plus the registry's work alone (rows 7b-7d: the use
+// case and group commit at FULL, no HTTP, no GraphQL, no `wg`). A target beyond its bound is out
+// of reach on this machine whatever the HTTP path costs (docs/performance.md, "What bounds the misses").
+import { n0, n2, type Row } from './bench-table.js';
+
+export interface Bound {
+  rows: string;
+  /** The best the rows could do in this run. */
+  bound: string;
+  target: string;
+  reachable: boolean;
+  /** Where the bound comes from. */
+  basis: string;
+}
+
+export function boundsOf(rows: readonly Row[], shape: { requests: number }): Bound[] {
+  const figure = (id: string, name: string) => rows.find((r) => r.id === id)?.figures?.[name];
+  const floorRate = figure('1', 'perSecond');
+  const registryRate = figure('7b', 'fullPerSecond');
+  const singlesSeconds = figure('7c', 'seconds');
+  const bulkSeconds = figure('7d', 'seconds');
+  const bounds: Bound[] = [];
+  if (floorRate !== undefined && registryRate !== undefined) {
+    // Rates combine as costs add: 1/rate = 1/floor + 1/registry.
+    const ceiling = registryRate / (floorRate + registryRate);
+    bounds.push({
+      rows: '2, 2b',
+      bound: `≤ ${n2(ceiling)} × floor`,
+      target: '≥ 0.5 × floor',
+      reachable: ceiling >= 0.5,
+      basis: `row 1's request (${n0(floorRate)}/s) plus row 7b's registry share of a revocation (${n0(registryRate)}/s)`,
+    });
+  }
+  if (floorRate !== undefined && singlesSeconds !== undefined) {
+    const least = singlesSeconds + shape.requests / floorRate;
+    bounds.push({
+      rows: '3',
+      bound: `≥ ${n2(least)} s`,
+      target: '≤ 2 s',
+      reachable: least <= 2,
+      basis: `row 7c (${n2(singlesSeconds)} s of registry alone) plus ${n0(shape.requests)} floor requests (row 1)`,
+    });
+  }
+  if (bulkSeconds !== undefined) {
+    bounds.push({ rows: '3b', bound: `≥ ${n2(bulkSeconds)} s`, target: '≤ 0.4 s', reachable: bulkSeconds <= 0.4, basis: 'row 7d: the registry alone, before any HTTP or `wg`' });
+  }
+  return bounds;
+}
+
+export function formatBounds(bounds: readonly Bound[]): string {
+  if (bounds.length === 0) return '';
+  const lines = bounds.map((b) => `- row${b.rows.includes(',') ? 's' : ''} ${b.rows}: ${b.bound} (${b.basis}); target ${b.target}: ${b.reachable ? 'within the bound' : 'OUT OF REACH in this run'}`);
+  return `Bounds from this run (what the rows could reach with a free HTTP and GraphQL path):\n${lines.join('\n')}\n`;
+}
