@@ -8,11 +8,12 @@ const row = (id: string, figures: Record<string, number>): Row => ({ id, scenari
 
 describe('bench bounds', () => {
   it('combines the floor and the registry alone as costs that add up', () => {
-    const bounds = boundsOf([row('1', { perSecond: 20_000 }), row('7b', { fullPerSecond: 8_000 }), row('7c', { seconds: 1.2 }), row('7d', { seconds: 0.9 })], { requests: 10_000 });
+    const bounds = boundsOf([row('1', { perSecond: 20_000 }), row('7b', { fullPerSecond: 8_000 }), row('7c', { seconds: 1.2 }), row('7d', { seconds: 0.9 }), row('6', { bareDumpSeconds: 0.55 })], { requests: 10_000 });
     expect(bounds.map((b) => [b.rows, b.bound, b.reachable])).toEqual([
       ['2, 2b', '≤ 0.29 × floor', false],
       ['3', '≥ 1.70 s', true],
       ['3b', '≥ 0.90 s', false],
+      ['6', '≥ 0.55 s', true],
     ]);
     expect(formatBounds(bounds)).toMatch(/^- row 3b: ≥ 0\.90 s \(row 7d.*\); target ≤ 0\.4 s: OUT OF REACH in this run$/m);
     expect(formatBounds(bounds)).toMatch(/^- row 3: ≥ 1\.70 s .*: within the bound$/m);
