@@ -63,10 +63,12 @@ function applyChange(state: State, change: ReturnType<typeof readChanges>['nodes
       state.sessions.set(change.sessionId!, { userId: change.userId!, deviceId: change.deviceId!, status: 'ACTIVE', publicKey: change.publicKey!, address: change.address! });
       break;
     case 'SESSION_ENDING': {
-      const session = state.sessions.get(change.sessionId!);
-      // A session that ends was started: the snapshot or an earlier change must have it.
-      if (!session) throw new Error(`SESSION_ENDING for unknown session ${change.sessionId}`);
+      // The change sets the state it names (docs/api.md). A session no page showed ended while the
+      // pages were read: this change cannot give its key or address, and its SESSION_ENDED follows.
+      // Kept with placeholders meanwhile, so a session left that way fails the final comparison.
+      const session = state.sessions.get(change.sessionId!) ?? { userId: change.userId!, deviceId: change.deviceId!, status: 'ENDING', publicKey: '?', address: '?' };
       session.status = 'ENDING';
+      state.sessions.set(change.sessionId!, session);
       break;
     }
     case 'SESSION_ENDED':
@@ -139,7 +141,22 @@ describe('snapshot then changes', () => {
           }
         },
       ),
-      { numRuns: 60 },
+      {
+        numRuns: 60,
+        // Found by CI: the session ends between the snapshot's first page and the page of its
+        // device, so no page shows it and its SESSION_ENDING arrives for a session the follower lacks.
+        examples: [
+          [
+            [
+              { op: 'activate', user: 1, device: 1 },
+              { op: 'activate', user: 6, device: 3 },
+              { op: 'connect', user: 6, device: 3, key: 1 },
+            ],
+            [[{ op: 'deactivate', user: 6, device: 3 }], []],
+            1,
+          ],
+        ],
+      },
     );
   });
 });
