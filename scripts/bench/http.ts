@@ -8,6 +8,7 @@ import type { Sizes } from './options.js';
 import { seedRegistry } from './seed.js';
 import { startServer, type BenchServer } from './server-process.js';
 import { metWithout, ms, n0, n2, unexpectedProblems, type Row } from '../../src/testbed/bench-table.js';
+import { TARGETS } from '../../src/testbed/bench-targets.js';
 
 interface Mutation {
   id: string;
@@ -20,11 +21,11 @@ interface Mutation {
 }
 
 const MUTATIONS: Mutation[] = [
-  { id: '2', name: 'disconnectByUserIdAndDeviceId', target: 0.5, sessions: true, body: (userId) => graphqlBody(DISCONNECT, { userId, deviceId: 1 }) },
-  { id: '2b', name: 'deactivateDevice', target: 0.5, sessions: true, body: (userId) => graphqlBody(DEACTIVATE, { userId, deviceId: 1 }) },
+  { id: '2', name: 'disconnectByUserIdAndDeviceId', target: TARGETS.revocationVsFloor, sessions: true, body: (userId) => graphqlBody(DISCONNECT, { userId, deviceId: 1 }) },
+  { id: '2b', name: 'deactivateDevice', target: TARGETS.revocationVsFloor, sessions: true, body: (userId) => graphqlBody(DEACTIVATE, { userId, deviceId: 1 }) },
   // A second device of each user: activation creates it.
-  { id: '2c', name: 'activateDevice', target: 0.4, sessions: true, body: (userId) => graphqlBody(ACTIVATE, { userId, deviceId: 2 }) },
-  { id: '2d', name: 'connectDevice', target: 0.4, sessions: false, body: (userId) => graphqlBody(CONNECT, { userId, deviceId: 1, publicKey: fakeKey(userId) }) },
+  { id: '2c', name: 'activateDevice', target: TARGETS.activationVsFloor, sessions: true, body: (userId) => graphqlBody(ACTIVATE, { userId, deviceId: 2 }) },
+  { id: '2d', name: 'connectDevice', target: TARGETS.activationVsFloor, sessions: false, body: (userId) => graphqlBody(CONNECT, { userId, deviceId: 1, publicKey: fakeKey(userId) }) },
 ];
 
 /** A load's result and the CPU its server spent on it (µs a request, every thread of the process). */

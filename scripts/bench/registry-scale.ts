@@ -16,6 +16,7 @@ import type { Sizes } from './options.js';
 import { seedRegistry } from './seed.js';
 import { startServer } from './server-process.js';
 import { metWithout, ms, n0, n1, n2, unexpectedProblems, type Row } from '../../src/testbed/bench-table.js';
+import { TARGETS } from '../../src/testbed/bench-targets.js';
 
 const ROUNDS = 3;
 
@@ -57,8 +58,8 @@ export async function measureRegistryScale(dir: string, sizes: Sizes['registry']
       scenario: `disconnect at c=${connections}: ${n0(ended)} ENDED sessions + ${n0(ended)} audit rows vs an empty registry; then the same while retention prunes that history`,
       result: `medians of ${ROUNDS} interleaved rounds: empty: ${figure(empty)}; big: ${figure(big)}; big while pruning: ${figure(pruning)}, ${n0(pruned)} history rows pruned meanwhile`,
       ratio: `big/empty p50 ${n2(big50)} ×, p99 ${n2(big99)} ×; pruning/big p99 ${n2(prune99)} ×`,
-      target: 'big ≤ 1.1 × empty; pruning p99 ≤ 1.1 × big',
-      met: metWithout(problems, Math.max(big50, big99) <= 1.1 && prune99 <= 1.1),
+      target: `big ≤ ${TARGETS.historyVsEmpty} × empty; pruning p99 ≤ ${TARGETS.pruningVsBig} × big`,
+      met: metWithout(problems, Math.max(big50, big99) <= TARGETS.historyVsEmpty && prune99 <= TARGETS.pruningVsBig),
       note: `seeding the history took ${n1(seedSeconds)} s`,
       problems,
     },

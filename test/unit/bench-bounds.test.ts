@@ -1,5 +1,5 @@
-// The benchmark's bounds: from the floor and the registry alone, how fast rows 2, 2b, 3 and 3b
-// could be in the same run, and whether their targets are within that.
+// The benchmark's bounds: from the floor, the registry alone and a bare dump, how fast rows 2, 2b,
+// 3, 3b and 6 could be in the same run, and whether their targets are within that.
 import { describe, expect, it } from 'vitest';
 import { boundsOf, formatBounds } from '../../src/testbed/bench-bounds.js';
 import type { Row } from '../../src/testbed/bench-table.js';
