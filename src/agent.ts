@@ -89,8 +89,8 @@ export function createAgent(config: Config, overrides: AgentOverrides = {}) {
   const runners = createAgentRunners({ timeoutMs: config.commandTimeoutMs, injected: overrides.runner });
   const runner = instrumentRunner(runners.changes, metrics);
   const interfaceOptions = { runner, name: config.interfaceName, wgBin: config.wgBin, ipBin: config.ipBin, netns: config.netns };
-  const readRunner = runners.reads === runners.changes ? runner : instrumentRunner(runners.reads, metrics);
-  const wireguard = createWireGuardInterface({ ...interfaceOptions, runner: readRunner });
+  // Each command goes through exactly one of the two wrappers (the decorator keeps no state).
+  const wireguard = createWireGuardInterface({ ...interfaceOptions, runner: instrumentRunner(runners.reads, metrics) });
   // Every peer change (use cases, reconciler) goes through one coalescer: concurrent changes share `wg set` calls.
   const peers = createPeerCoalescer(createSetPeers(interfaceOptions));
   // Seals the preshared keys the registry stores (created 0600 beside the database on first start).
