@@ -7,12 +7,13 @@
 // Rows 7c and 7d: the same registry alone (FULL) in the shapes of rows 3 and 3b (their registry
 // size, count and concurrency): what rows 3 and 3b cost before any HTTP, GraphQL or `wg`, so the
 // run can say how low those rows could go at all (scripts/bench.ts, "bounds").
+// Rows 7e and 7f: the same for rows 2c and 2d, activate and connect (FULL, c=64, a no-op add).
 import { join } from 'node:path';
 import { silentLogger } from '../../src/logger.js';
 import type { SyncMode } from '../../src/registry/database.js';
 import { openRegistry } from '../../src/registry/index.js';
 import { createSessionService } from '../../src/sessions/index.js';
-import { addressOf, POOL } from './agent-env.js';
+import { addressOf, fakeKey, POOL } from './agent-env.js';
 import { percentile } from './load.js';
 import { randomKey, seedRegistry } from './seed.js';
 import { ms, n0, n2, type Row } from '../../src/testbed/bench-table.js';
@@ -35,7 +36,7 @@ export async function measureDurability(dir: string, sizes: DurabilitySizes, sha
   for (const mode of ['NORMAL', 'FULL'] as const) {
     for (const concurrency of [1, 64]) {
       const path = join(dir, `durability-${mode}-${concurrency}.db`);
-      results.set(`${mode}/${concurrency}`, await revokeAll(path, { synchronous: mode, concurrency, requests: sizes.requests, devices: sizes.requests }));
+      results.set(`${mode}/${concurrency}`, await runAll(path, { ...REVOKE, synchronous: mode, concurrency, requests: sizes.requests, devices: sizes.requests }));
     }
   }
   for (const concurrency of [1, 64]) {
@@ -51,7 +52,17 @@ export async function measureDurability(dir: string, sizes: DurabilitySizes, sha
       figures: { fullPerSecond: full.perSecond },
     });
   }
-  const singles = await revokeAll(join(dir, 'registry-row3.db'), { synchronous: 'FULL', concurrency: shape.connections, requests: shape.requests, devices: shape.peers });
+  for (const [id, name, operation] of [['7e', 'activateDevice', ACTIVATE], ['7f', 'connectDevice', CONNECT]] as const) {
+    const f = await runAll(join(dir, `registry-${name}.db`), { ...operation, synchronous: 'FULL', concurrency: 64, requests: sizes.requests, devices: sizes.requests });
+    rows.push({
+      id,
+      scenario: `${name}, registry only (group commit on, FULL, no-op add), c=64, ${n0(sizes.requests)} requests: row 2${id === '7e' ? 'c' : 'd'}'s registry share`,
+      result: `${n0(f.perSecond)}/s, p50 ${ms(f.p50Ms)}, p99 ${ms(f.p99Ms)}`,
+      met: null,
+      figures: { perSecond: f.perSecond },
+    });
+  }
+  const singles = await runAll(join(dir, 'registry-row3.db'), { ...REVOKE, synchronous: 'FULL', concurrency: shape.connections, requests: shape.requests, devices: shape.peers });
   const singlesSeconds = shape.requests / singles.perSecond;
   rows.push({
     id: '7c',
@@ -73,9 +84,21 @@ export async function measureDurability(dir: string, sizes: DurabilitySizes, sha
 
 const noRemoval = { addPeers: () => Promise.resolve(), removePeers: () => Promise.resolve(), changePeers: () => Promise.resolve() };
 
-/** A registry file of `devices` users with one live session each, opened as the agent opens it. */
-function openSeeded(path: string, devices: number, synchronous: SyncMode) {
-  seedRegistry({ path, firstUser: 1, devices, keyOf: () => randomKey(), addressOf });
+type Service = ReturnType<typeof createSessionService>;
+
+/** What a row runs on each user, and whether that user's device 1 has a live session to start with (rows 2-2d seed the same). */
+interface Operation {
+  sessions: boolean;
+  run: (service: Service, userId: number) => Promise<unknown>;
+}
+
+const REVOKE: Operation = { sessions: true, run: (service, userId) => service.deactivateDevice({ actor: 'bench', userId, deviceId: 1 }) };
+const ACTIVATE: Operation = { sessions: true, run: (service, userId) => service.activateDevice({ actor: 'bench', userId, deviceId: 2 }) };
+const CONNECT: Operation = { sessions: false, run: (service, userId) => service.connectDevice({ actor: 'bench', userId, deviceId: 1, publicKey: fakeKey(userId) }) };
+
+/** A registry file of `devices` users, each with a device 1 (with one live session, or none), opened as the agent opens it. */
+function openSeeded(path: string, devices: number, synchronous: SyncMode, sessions = true) {
+  seedRegistry({ path, firstUser: 1, devices, keyOf: sessions ? () => randomKey() : () => null, addressOf });
   const registry = openRegistry({ path, pool: POOL, interfaceAddress: POOL.first, synchronous });
   const checkpointer = registry.startWalCheckpointer({ log: silentLogger });
   const service = createSessionService({ registry, peers: noRemoval, log: silentLogger, maxDevicesPerUser: 5 });
@@ -101,15 +124,15 @@ async function revokeInBulk(path: string, items: number, devices: number): Promi
   }
 }
 
-async function revokeAll(path: string, run: { synchronous: SyncMode; concurrency: number; requests: number; devices: number }): Promise<Figures> {
-  const { service, close } = openSeeded(path, run.devices, run.synchronous);
+async function runAll(path: string, run: Operation & { synchronous: SyncMode; concurrency: number; requests: number; devices: number }): Promise<Figures> {
+  const { service, close } = openSeeded(path, run.devices, run.synchronous, run.sessions);
   const latencies: number[] = [];
   let next = 1;
   const worker = async () => {
     while (next <= run.requests) {
       const userId = next++;
       const started = performance.now();
-      await service.deactivateDevice({ actor: 'bench', userId, deviceId: 1 });
+      await run.run(service, userId);
       latencies.push(performance.now() - started);
     }
   };

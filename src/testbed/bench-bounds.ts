@@ -1,5 +1,5 @@
-// How fast rows 2, 2b, 3, 3b and 6 could be at all, from parts measured in the same run: a request
-// costs at least the floor's request (row 1) plus the registry's work alone (rows 7b-7d: the use
+// How fast rows 2-2d, 3, 3b and 6 could be at all, from parts measured in the same run: a request
+// costs at least the floor's request (row 1) plus the registry's work alone (rows 7b-7f: the use
 // case and group commit at FULL, no HTTP, no GraphQL, no `wg`); a reconcile pass costs at least
 // the bare `wg show dump` timed beside it (row 6). A target beyond its bound is out
 // of reach on this machine whatever the HTTP path costs (docs/performance.md, "What bounds the misses").
@@ -19,20 +19,25 @@ export interface Bound {
 export function boundsOf(rows: readonly Row[], shape: { requests: number }): Bound[] {
   const figure = (id: string, name: string) => rows.find((r) => r.id === id)?.figures?.[name];
   const floorRate = figure('1', 'perSecond');
-  const registryRate = figure('7b', 'fullPerSecond');
   const singlesSeconds = figure('7c', 'seconds');
   const bulkSeconds = figure('7d', 'seconds');
   const bareDumpSeconds = figure('6', 'bareDumpSeconds');
   const bounds: Bound[] = [];
-  if (floorRate !== undefined && registryRate !== undefined) {
+  const throughputs = [
+    { rows: '2, 2b', registry: '7b', rate: figure('7b', 'fullPerSecond'), target: TARGETS.revocationVsFloor, what: 'a revocation' },
+    { rows: '2c', registry: '7e', rate: figure('7e', 'perSecond'), target: TARGETS.activationVsFloor, what: 'an activation' },
+    { rows: '2d', registry: '7f', rate: figure('7f', 'perSecond'), target: TARGETS.activationVsFloor, what: 'a connect' },
+  ];
+  for (const t of throughputs) {
+    if (floorRate === undefined || t.rate === undefined) continue;
     // Rates combine as costs add: 1/rate = 1/floor + 1/registry.
-    const ceiling = registryRate / (floorRate + registryRate);
+    const ceiling = t.rate / (floorRate + t.rate);
     bounds.push({
-      rows: '2, 2b',
+      rows: t.rows,
       bound: `≤ ${n2(ceiling)} × floor`,
-      target: `≥ ${TARGETS.revocationVsFloor} × floor`,
-      reachable: ceiling >= TARGETS.revocationVsFloor,
-      basis: `row 1's request (${n0(floorRate)}/s) plus row 7b's registry share of a revocation (${n0(registryRate)}/s)`,
+      target: `≥ ${t.target} × floor`,
+      reachable: ceiling >= t.target,
+      basis: `row 1's request (${n0(floorRate)}/s) plus row ${t.registry}'s registry share of ${t.what} (${n0(t.rate)}/s)`,
     });
   }
   if (floorRate !== undefined && singlesSeconds !== undefined) {

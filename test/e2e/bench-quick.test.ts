@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { privilegeProblem } from '../../src/testbed/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const ROWS = ['1', '2', '2b', '2c', '2d', '3', '3b', '4', '5', '6', '7', '7b', '7c', '7d', '8', '9'];
+const ROWS = ['1', '2', '2b', '2c', '2d', '3', '3b', '4', '5', '6', '7', '7b', '7c', '7d', '7e', '7f', '8', '9'];
 const problem = privilegeProblem();
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
 
