@@ -36,7 +36,7 @@ async function main(): Promise<number> {
   try {
     if (wanted('http')) await attempt(['1', '2', '2b', '2c', '2d'], 'HTTP floor and the mutations\' throughput', () => measureHttp(dir, sizes.http));
     if (wanted('registry')) await attempt(['5'], 'registry scale', () => measureRegistryScale(dir, sizes.registry));
-    if (wanted('durability')) await attempt(['7', '7b', '7c', '7d'], 'durability, and the registry alone in rows 3 and 3b\'s shapes', () => measureDurability(dir, sizes.durability, sizes.revoke));
+    if (wanted('durability')) await attempt(['7', '7b', '7c', '7d', '7e', '7f'], 'durability, and the registry alone in the shapes of rows 2c, 2d, 3 and 3b', () => measureDurability(dir, sizes.durability, sizes.revoke));
     const problem = privilegeProblem();
     // Without root the fan-out runs on the no-op command runner, and says so.
     if (wanted('fleet')) await attempt(['8', '9'], 'fleet: fan-out and change feed latency', () => measureFleet(dir, sizes.fleet, problem));
