@@ -35,6 +35,19 @@ export function fakeKey(user: number): string {
   return bytes.toString('base64');
 }
 
+/**
+ * Each mutation's input for user i, as rows 2-2d send it over HTTP and rows 7b-7f run it on the
+ * registry alone: every request on a device of its own. `sessions`: whether the seeded device 1
+ * has an ACTIVE session to start with (connect's has none).
+ */
+export const INPUTS = {
+  disconnect: { sessions: true, of: (userId: number) => ({ userId, deviceId: 1 }) },
+  deactivate: { sessions: true, of: (userId: number) => ({ userId, deviceId: 1 }) },
+  // A second device of each user: activation creates it.
+  activate: { sessions: true, of: (userId: number) => ({ userId, deviceId: 2 }) },
+  connect: { sessions: false, of: (userId: number) => ({ userId, deviceId: 1, publicKey: fakeKey(userId) }) },
+};
+
 export { DEACTIVATE, DISCONNECT } from '../../src/testbed/contract-requests.js';
 export const CONNECT = `mutation connectDevice($userId: Int!, $deviceId: Int!, $publicKey: String!) { connectDevice(userId: $userId, deviceId: $deviceId, publicKey: $publicKey) { id address } }`;
 export const ACTIVATE = `mutation activateDevice($userId: Int!, $deviceId: Int!) { activateDevice(userId: $userId, deviceId: $deviceId) { userId deviceId status } }`;

@@ -13,7 +13,7 @@ import { silentLogger } from '../../src/logger.js';
 import type { SyncMode } from '../../src/registry/database.js';
 import { openRegistry } from '../../src/registry/index.js';
 import { createSessionService } from '../../src/sessions/index.js';
-import { addressOf, fakeKey, POOL } from './agent-env.js';
+import { addressOf, INPUTS, POOL } from './agent-env.js';
 import { percentile } from './load.js';
 import { randomKey, seedRegistry } from './seed.js';
 import { ms, n0, n2, type Row } from '../../src/testbed/bench-table.js';
@@ -52,11 +52,11 @@ export async function measureDurability(dir: string, sizes: DurabilitySizes, sha
       figures: { fullPerSecond: full.perSecond },
     });
   }
-  for (const [id, name, operation] of [['7e', 'activateDevice', ACTIVATE], ['7f', 'connectDevice', CONNECT]] as const) {
+  for (const [id, bounds, name, operation] of [['7e', '2c', 'activateDevice', ACTIVATE], ['7f', '2d', 'connectDevice', CONNECT]] as const) {
     const f = await runAll(join(dir, `registry-${name}.db`), { ...operation, synchronous: 'FULL', concurrency: 64, requests: sizes.requests, devices: sizes.requests });
     rows.push({
       id,
-      scenario: `${name}, registry only (group commit on, FULL, no-op add), c=64, ${n0(sizes.requests)} requests: row 2${id === '7e' ? 'c' : 'd'}'s registry share`,
+      scenario: `${name}, registry only (group commit on, FULL, no-op add), c=64, ${n0(sizes.requests)} requests: row ${bounds}'s registry share`,
       result: `${n0(f.perSecond)}/s, p50 ${ms(f.p50Ms)}, p99 ${ms(f.p99Ms)}`,
       met: null,
       figures: { perSecond: f.perSecond },
@@ -86,15 +86,15 @@ const noRemoval = { addPeers: () => Promise.resolve(), removePeers: () => Promis
 
 type Service = ReturnType<typeof createSessionService>;
 
-/** What a row runs on each user, and whether that user's device 1 has a live session to start with (rows 2-2d seed the same). */
+/** What a row runs on each user (the input rows 2b-2d send), and whether that user's device 1 has a live session to start with. */
 interface Operation {
   sessions: boolean;
   run: (service: Service, userId: number) => Promise<unknown>;
 }
 
-const REVOKE: Operation = { sessions: true, run: (service, userId) => service.deactivateDevice({ actor: 'bench', userId, deviceId: 1 }) };
-const ACTIVATE: Operation = { sessions: true, run: (service, userId) => service.activateDevice({ actor: 'bench', userId, deviceId: 2 }) };
-const CONNECT: Operation = { sessions: false, run: (service, userId) => service.connectDevice({ actor: 'bench', userId, deviceId: 1, publicKey: fakeKey(userId) }) };
+const REVOKE: Operation = { sessions: INPUTS.deactivate.sessions, run: (service, userId) => service.deactivateDevice({ actor: 'bench', ...INPUTS.deactivate.of(userId) }) };
+const ACTIVATE: Operation = { sessions: INPUTS.activate.sessions, run: (service, userId) => service.activateDevice({ actor: 'bench', ...INPUTS.activate.of(userId) }) };
+const CONNECT: Operation = { sessions: INPUTS.connect.sessions, run: (service, userId) => service.connectDevice({ actor: 'bench', ...INPUTS.connect.of(userId) }) };
 
 /** A registry file of `devices` users, each with a device 1 (with one live session, or none), opened as the agent opens it. */
 function openSeeded(path: string, devices: number, synchronous: SyncMode, sessions = true) {

@@ -2,7 +2,7 @@
 // with a no-op command runner, against a registry of `warm + requests` devices: same server
 // setup, same load generator, same concurrency. Every request does real work (its own device).
 import { join } from 'node:path';
-import { ACTIVATE, agentEnv, addressOf, CONNECT, DEACTIVATE, DISCONNECT, fakeKey, TOKEN } from './agent-env.js';
+import { ACTIVATE, agentEnv, addressOf, CONNECT, DEACTIVATE, DISCONNECT, fakeKey, INPUTS, TOKEN } from './agent-env.js';
 import { graphqlBody, runLoad, type LoadResult } from './load.js';
 import type { Sizes } from './options.js';
 import { seedRegistry } from './seed.js';
@@ -21,11 +21,10 @@ interface Mutation {
 }
 
 const MUTATIONS: Mutation[] = [
-  { id: '2', name: 'disconnectByUserIdAndDeviceId', target: TARGETS.revocationVsFloor, sessions: true, body: (userId) => graphqlBody(DISCONNECT, { userId, deviceId: 1 }) },
-  { id: '2b', name: 'deactivateDevice', target: TARGETS.revocationVsFloor, sessions: true, body: (userId) => graphqlBody(DEACTIVATE, { userId, deviceId: 1 }) },
-  // A second device of each user: activation creates it.
-  { id: '2c', name: 'activateDevice', target: TARGETS.activationVsFloor, sessions: true, body: (userId) => graphqlBody(ACTIVATE, { userId, deviceId: 2 }) },
-  { id: '2d', name: 'connectDevice', target: TARGETS.activationVsFloor, sessions: false, body: (userId) => graphqlBody(CONNECT, { userId, deviceId: 1, publicKey: fakeKey(userId) }) },
+  { id: '2', name: 'disconnectByUserIdAndDeviceId', target: TARGETS.revocationVsFloor, sessions: INPUTS.disconnect.sessions, body: (userId) => graphqlBody(DISCONNECT, INPUTS.disconnect.of(userId)) },
+  { id: '2b', name: 'deactivateDevice', target: TARGETS.revocationVsFloor, sessions: INPUTS.deactivate.sessions, body: (userId) => graphqlBody(DEACTIVATE, INPUTS.deactivate.of(userId)) },
+  { id: '2c', name: 'activateDevice', target: TARGETS.activationVsFloor, sessions: INPUTS.activate.sessions, body: (userId) => graphqlBody(ACTIVATE, INPUTS.activate.of(userId)) },
+  { id: '2d', name: 'connectDevice', target: TARGETS.activationVsFloor, sessions: INPUTS.connect.sessions, body: (userId) => graphqlBody(CONNECT, INPUTS.connect.of(userId)) },
 ];
 
 /** A load's result and the CPU its server spent on it (µs a request, every thread of the process). */
